@@ -1,0 +1,866 @@
+//! A shard: one OS thread (pinned to a core when asked), one io_uring ring, a provided-buffer
+//! ring, a timer queue and a table of [`Task`]s.
+//!
+//! Other threads reach a shard only through its [`ShardRef`]: they post [`ShardCommand`]s to
+//! its mailbox and ring its doorbell (an eventfd the ring keeps a read armed on) only when the
+//! shard has announced that it is about to sleep, so a busy shard is never sent a syscall.
+//!
+//! One loop turn: reap completions and dispatch them to their tasks, fire due timers, run the
+//! mailbox's commands, poll the tasks that asked to be polled once per turn (this is where a
+//! connection turns everything queued during the turn into one send), then submit and, if
+//! nothing is pending, sleep in `io_uring_enter` until a completion, the doorbell, or the
+//! nearest timer.
+
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use io_uring::{IoUring, opcode, squeue, types};
+
+use crate::buf_ring::BufRing;
+use crate::mailbox::Mailbox;
+use crate::ring::{self, RingFeatures, RingSetup};
+use crate::task::{Completion, Task, TaskId};
+use crate::timers::TimerQueue;
+
+/// `user_data` of the doorbell read; no task slot can produce it.
+const DOORBELL: u64 = u64::MAX;
+/// `user_data` of the cancellation of the doorbell read at shutdown.
+const DOORBELL_CANCEL: u64 = u64::MAX - 1;
+/// `IORING_ENTER_GETEVENTS` from the kernel ABI: reap completions (and run deferred task work).
+const IORING_ENTER_GETEVENTS: u32 = 1;
+/// The provided-buffer group every shard registers.
+const RECV_BUFFER_GROUP: u16 = 0;
+
+/// A closure run on the shard thread with access to the shard.
+pub type ShardFn = Box<dyn FnOnce(&mut ShardCx<'_>) + Send>;
+
+/// What other threads can ask of a shard.
+pub enum ShardCommand {
+    /// Run a closure on the shard (control plane: spawning tasks, bind/connect, close).
+    Run(ShardFn),
+    /// Call [`Task::on_wake`] on a task (data plane: a pipe it reads has new data, or one it
+    /// writes has room again).
+    Wake(TaskId),
+    /// Stop once no task is left; at `force_at` (if given) tell every task to close now.
+    Stop {
+        /// When to give up waiting for tasks to finish by themselves.
+        force_at: Option<Instant>,
+    },
+}
+
+impl std::fmt::Debug for ShardCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Run(_) => f.write_str("Run(..)"),
+            Self::Wake(id) => write!(f, "Wake({id:?})"),
+            Self::Stop { force_at } => write!(f, "Stop {{ force_at: {force_at:?} }}"),
+        }
+    }
+}
+
+/// How to build a shard.
+#[derive(Clone, Debug)]
+pub struct ShardConfig {
+    /// The shard's index in its context (used in the thread name).
+    pub index: usize,
+    /// Core id to pin the thread to, if any.
+    pub core: Option<usize>,
+    /// Submission queue size.
+    pub ring_entries: u32,
+    /// Number of provided receive buffers (a power of two).
+    pub recv_buffers: u16,
+    /// Size of each receive buffer in bytes.
+    pub recv_buffer_size: u32,
+    /// Which ring setup flags to try.
+    pub setup: RingSetup,
+}
+
+impl Default for ShardConfig {
+    fn default() -> Self {
+        Self {
+            index: 0,
+            core: None,
+            ring_entries: 256,
+            recv_buffers: 128,
+            recv_buffer_size: 32 * 1024,
+            setup: RingSetup::Best,
+        }
+    }
+}
+
+struct ShardShared {
+    index: usize,
+    mailbox: Mailbox<ShardCommand>,
+    /// Set by the shard just before it sleeps; whoever clears it rings the doorbell.
+    asleep: AtomicBool,
+    doorbell: OwnedFd,
+    features: std::sync::OnceLock<RingFeatures>,
+}
+
+/// A cheap, cloneable handle for posting commands to a shard from any thread.
+#[derive(Clone)]
+pub struct ShardRef(Arc<ShardShared>);
+
+impl std::fmt::Debug for ShardRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ShardRef({})", self.0.index)
+    }
+}
+
+impl ShardRef {
+    /// The shard's index in its context.
+    pub fn index(&self) -> usize {
+        self.0.index
+    }
+
+    /// What the shard's ring was built with (known once the shard has started).
+    pub fn features(&self) -> RingFeatures {
+        self.0.features.get().copied().unwrap_or_default()
+    }
+
+    /// Queues a command and wakes the shard if it sleeps.
+    pub fn post(&self, command: ShardCommand) {
+        // A shard's mailbox is never closed; it lives as long as any handle.
+        let _ = self.0.mailbox.push(command);
+        fence(Ordering::SeqCst);
+        if self.0.asleep.load(Ordering::Relaxed) && self.0.asleep.swap(false, Ordering::AcqRel) {
+            let one: u64 = 1;
+            // SAFETY: writing 8 bytes from a live u64 to our eventfd.
+            let _ = unsafe {
+                libc::write(
+                    self.0.doorbell.as_raw_fd(),
+                    (&one as *const u64).cast(),
+                    std::mem::size_of::<u64>(),
+                )
+            };
+        }
+    }
+
+    /// Runs `f` on the shard thread.
+    pub fn run(&self, f: impl FnOnce(&mut ShardCx<'_>) + Send + 'static) {
+        self.post(ShardCommand::Run(Box::new(f)));
+    }
+
+    /// Asks the shard to call [`Task::on_wake`] on `task`.
+    pub fn wake(&self, task: TaskId) {
+        self.post(ShardCommand::Wake(task));
+    }
+
+    /// `true` if both handles name the same shard.
+    pub fn same_shard(&self, other: &ShardRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Owns a running shard thread. Dropping it stops the shard at once and joins the thread;
+/// use [`stop`](Self::stop) and [`join`](Self::join) for a graceful end.
+#[derive(Debug)]
+pub struct ShardHandle {
+    shard: ShardRef,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ShardHandle {
+    /// Starts a shard thread. Returns once its ring is built, or with the reason it could not be.
+    pub fn spawn(config: ShardConfig) -> io::Result<Self> {
+        // Blocking mode on purpose: io_uring polls a blocking fd itself, while on an
+        // O_NONBLOCK one a read would complete at once with EAGAIN.
+        // SAFETY: eventfd has no memory preconditions; the fd is checked below.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor we own.
+        let doorbell = unsafe { OwnedFd::from_raw_fd(fd) };
+        let shard = ShardRef(Arc::new(ShardShared {
+            index: config.index,
+            mailbox: Mailbox::new(),
+            asleep: AtomicBool::new(false),
+            doorbell,
+            features: std::sync::OnceLock::new(),
+        }));
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let for_thread = shard.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("ringmq-shard-{}", config.index))
+            .spawn(move || {
+                if let Some(core) = config.core {
+                    core_affinity::set_for_current(core_affinity::CoreId { id: core });
+                }
+                match ShardLoop::new(&config, for_thread) {
+                    Ok(shard_loop) => {
+                        let _ = tx.send(Ok(()));
+                        shard_loop.run();
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
+                }
+            })?;
+        match rx.recv() {
+            Ok(Ok(())) => Ok(Self {
+                shard,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(io::Error::other("shard thread died during start-up"))
+            }
+        }
+    }
+
+    /// A handle for posting commands.
+    pub fn shard(&self) -> &ShardRef {
+        &self.shard
+    }
+
+    /// Asks the shard to stop once its tasks have finished, forcing them at `force_at`.
+    pub fn stop(&self, force_at: Option<Instant>) {
+        self.shard.post(ShardCommand::Stop { force_at });
+    }
+
+    /// Waits for the shard thread to end.
+    pub fn join(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// `true` once the shard thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+}
+
+impl Drop for ShardHandle {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.stop(Some(Instant::now()));
+            self.join();
+        }
+    }
+}
+
+struct TaskSlot {
+    generation: u32,
+    task: Option<Box<dyn Task>>,
+    occupied: bool,
+    running: bool,
+    inflight: u32,
+    deferred: bool,
+}
+
+#[derive(Default)]
+struct TaskTable {
+    slots: Vec<TaskSlot>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl TaskTable {
+    fn reserve(&mut self) -> TaskId {
+        self.live += 1;
+        if let Some(index) = self.free.pop() {
+            let slot = &mut self.slots[index as usize];
+            slot.occupied = true;
+            return TaskId {
+                index,
+                generation: slot.generation,
+            };
+        }
+        self.slots.push(TaskSlot {
+            generation: 0,
+            task: None,
+            occupied: true,
+            running: true,
+            inflight: 0,
+            deferred: false,
+        });
+        TaskId {
+            index: (self.slots.len() - 1) as u32,
+            generation: 0,
+        }
+    }
+
+    fn slot(&mut self, id: TaskId) -> Option<&mut TaskSlot> {
+        self.slots
+            .get_mut(id.index as usize)
+            .filter(|s| s.occupied && s.generation == id.generation)
+    }
+
+    fn slot_by_user_data(&mut self, index: u32, generation16: u16) -> Option<TaskId> {
+        let slot = self.slots.get(index as usize)?;
+        (slot.occupied && (slot.generation & 0xffff) as u16 == generation16).then_some(TaskId {
+            index,
+            generation: slot.generation,
+        })
+    }
+
+    /// Takes the task out of its slot to run it; `None` if absent or already running.
+    fn take(&mut self, id: TaskId) -> Option<Box<dyn Task>> {
+        let slot = self.slot(id)?;
+        let task = slot.task.take()?;
+        slot.running = true;
+        Some(task)
+    }
+
+    /// Puts a task back after running it, or frees it if it is done and nothing is in flight.
+    fn put_back(&mut self, id: TaskId, task: Box<dyn Task>) {
+        let Some(slot) = self.slot(id) else {
+            return;
+        };
+        slot.running = false;
+        if task.is_done() && slot.inflight == 0 {
+            slot.occupied = false;
+            slot.deferred = false;
+            slot.generation = slot.generation.wrapping_add(1);
+            self.free.push(id.index);
+            self.live -= 1;
+            drop(task);
+        } else {
+            slot.task = Some(task);
+        }
+    }
+
+    fn ids(&self) -> Vec<TaskId> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.occupied)
+            .map(|(i, s)| TaskId {
+                index: i as u32,
+                generation: s.generation,
+            })
+            .collect()
+    }
+}
+
+struct ShardCore {
+    // Field order matters: the ring is dropped before the buffers its operations point into.
+    ring: IoUring,
+    bufs: BufRing,
+    doorbell_buf: Box<u64>,
+    features: RingFeatures,
+    timers: TimerQueue,
+    now: Instant,
+    deferred: Vec<TaskId>,
+    extensions: HashMap<TypeId, Box<dyn Any>>,
+    shard: ShardRef,
+    stopping: bool,
+    force_at: Option<Instant>,
+    forced: bool,
+    doorbell_armed: bool,
+}
+
+impl ShardCore {
+    fn push_sqe(&mut self, entry: &squeue::Entry) {
+        loop {
+            // SAFETY: the caller of `ShardCx::submit` guarantees the entry's buffers stay
+            // valid until completion; the doorbell entry points into `doorbell_buf`, which
+            // lives as long as the ring.
+            if unsafe { self.ring.submission().push(entry) }.is_ok() {
+                return;
+            }
+            // Queue full: hand what we have to the kernel and retry.
+            if let Err(e) = self.ring.submit() {
+                if e.raw_os_error() != Some(libc::EBUSY) && e.raw_os_error() != Some(libc::EINTR) {
+                    panic!("io_uring submit failed: {e}");
+                }
+            }
+        }
+    }
+
+    fn arm_doorbell(&mut self) {
+        let entry = opcode::Read::new(
+            types::Fd(self.shard.0.doorbell.as_raw_fd()),
+            (&mut *self.doorbell_buf as *mut u64).cast(),
+            8,
+        )
+        .build()
+        .user_data(DOORBELL);
+        self.push_sqe(&entry);
+        self.doorbell_armed = true;
+    }
+}
+
+/// The shard as a task sees it while one of its callbacks runs.
+pub struct ShardCx<'a> {
+    core: &'a mut ShardCore,
+    tasks: &'a mut TaskTable,
+}
+
+impl std::fmt::Debug for ShardCx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ShardCx({})", self.core.shard.index())
+    }
+}
+
+impl ShardCx<'_> {
+    /// The time at the start of this loop turn.
+    pub fn now(&self) -> Instant {
+        self.core.now
+    }
+
+    /// What the ring supports.
+    pub fn features(&self) -> RingFeatures {
+        self.core.features
+    }
+
+    /// A handle to this shard, to give to other threads.
+    pub fn shard(&self) -> &ShardRef {
+        &self.core.shard
+    }
+
+    /// `true` once the shard has been asked to stop.
+    pub fn is_stopping(&self) -> bool {
+        self.core.stopping
+    }
+
+    /// Queues an io_uring operation on behalf of `task`; its completion(s) go to that task's
+    /// [`Task::on_completion`] with `tag`. The entry is handed to the kernel by the end of the
+    /// loop turn at the latest.
+    ///
+    /// # Safety
+    ///
+    /// Every buffer, address or structure the entry points to must stay valid and unmoved
+    /// until the operation's final completion (for a zero-copy send: until its notification).
+    /// Tasks meet this by owning those buffers: a task is dropped only when none of its
+    /// operations is in flight.
+    pub unsafe fn submit(&mut self, task: TaskId, tag: u16, entry: squeue::Entry) {
+        let Some(slot) = self.tasks.slot(task) else {
+            panic!("submit for a task that does not exist: {task:?}");
+        };
+        slot.inflight += 1;
+        self.core.push_sqe(&entry.user_data(task.user_data(tag)));
+    }
+
+    /// Asks the kernel to cancel `task`'s operation(s) submitted with `target_tag`; the
+    /// cancellation's own completion goes to `task` with `cancel_tag`, and each cancelled
+    /// operation completes with `-ECANCELED` as usual.
+    pub fn cancel(&mut self, task: TaskId, target_tag: u16, cancel_tag: u16) {
+        let entry =
+            opcode::AsyncCancel2::new(types::CancelBuilder::user_data(task.user_data(target_tag)).all())
+                .build();
+        // SAFETY: a cancellation references no memory of ours.
+        unsafe { self.submit(task, cancel_tag, entry) };
+    }
+
+    /// Calls `task`'s [`Task::on_timer`] with `tag` at or after `at`.
+    pub fn set_timer(&mut self, task: TaskId, at: Instant, tag: u64) {
+        self.core.timers.schedule(at, task, tag);
+    }
+
+    /// Calls `task`'s [`Task::on_deferred`] once at the end of this loop turn.
+    pub fn defer(&mut self, task: TaskId) {
+        if let Some(slot) = self.tasks.slot(task) {
+            if !slot.deferred {
+                slot.deferred = true;
+                self.core.deferred.push(task);
+            }
+        }
+    }
+
+    /// Adds a task built by `make`, which is given the new task's id.
+    pub fn spawn_with(&mut self, make: impl FnOnce(TaskId) -> Box<dyn Task>) -> TaskId {
+        let id = self.tasks.reserve();
+        let task = make(id);
+        let slot = self.tasks.slot(id).expect("just reserved");
+        slot.task = Some(task);
+        slot.running = false;
+        id
+    }
+
+    /// Runs `f` on the task `id` if it exists, is of type `T` and is not running right now
+    /// (a task cannot reach itself this way; it already has `&mut self`).
+    pub fn with_task<T: Task, R>(
+        &mut self,
+        id: TaskId,
+        f: impl FnOnce(&mut T, &mut ShardCx<'_>) -> R,
+    ) -> Option<R> {
+        let mut task = self.tasks.take(id)?;
+        let result = match task.as_any_mut().downcast_mut::<T>() {
+            Some(concrete) => Some(f(concrete, self)),
+            None => None,
+        };
+        self.tasks.put_back(id, task);
+        result
+    }
+
+    /// `true` if `id` names a live task.
+    pub fn task_exists(&mut self, id: TaskId) -> bool {
+        self.tasks.slot(id).is_some()
+    }
+
+    /// The shard's provided receive buffers.
+    pub fn buffers(&mut self) -> &mut BufRing {
+        &mut self.core.bufs
+    }
+
+    /// Per-shard state of type `E` that upper layers keep here (created on first use).
+    pub fn extension<E: Default + 'static>(&mut self) -> &mut E {
+        self.core
+            .extensions
+            .entry(TypeId::of::<E>())
+            .or_insert_with(|| Box::new(E::default()))
+            .downcast_mut::<E>()
+            .expect("extension type matches its TypeId")
+    }
+}
+
+struct ShardLoop {
+    core: ShardCore,
+    tasks: TaskTable,
+    inbox: VecDeque<ShardCommand>,
+    cqes: Vec<(u64, i32, u32)>,
+}
+
+impl ShardLoop {
+    fn new(config: &ShardConfig, shard: ShardRef) -> io::Result<Self> {
+        let (ring, features) = ring::build(config.ring_entries, config.setup)?;
+        let bufs = BufRing::register(
+            &ring.submitter(),
+            RECV_BUFFER_GROUP,
+            config.recv_buffers,
+            config.recv_buffer_size,
+        )?;
+        let _ = shard.0.features.set(features);
+        let mut core = ShardCore {
+            ring,
+            bufs,
+            doorbell_buf: Box::new(0),
+            features,
+            timers: TimerQueue::default(),
+            now: Instant::now(),
+            deferred: Vec::new(),
+            extensions: HashMap::new(),
+            shard,
+            stopping: false,
+            force_at: None,
+            forced: false,
+            doorbell_armed: false,
+        };
+        core.arm_doorbell();
+        Ok(Self {
+            core,
+            tasks: TaskTable::default(),
+            inbox: VecDeque::new(),
+            cqes: Vec::with_capacity(256),
+        })
+    }
+
+    fn run(mut self) {
+        loop {
+            self.process_events();
+            if self.core.stopping && self.tasks.live == 0 {
+                break;
+            }
+            self.wait();
+        }
+        self.shutdown();
+    }
+
+    fn process_events(&mut self) {
+        self.core.now = Instant::now();
+        self.reap_completions();
+        self.fire_timers();
+        self.drain_mailbox();
+        self.enforce_stop_deadline();
+        self.run_deferred();
+    }
+
+    fn cx(&mut self) -> ShardCx<'_> {
+        ShardCx {
+            core: &mut self.core,
+            tasks: &mut self.tasks,
+        }
+    }
+
+    fn dispatch(&mut self, id: TaskId, f: impl FnOnce(&mut dyn Task, &mut ShardCx<'_>, TaskId)) {
+        let Some(mut task) = self.tasks.take(id) else {
+            return;
+        };
+        f(&mut *task, &mut self.cx(), id);
+        self.tasks.put_back(id, task);
+    }
+
+    fn reap_completions(&mut self) {
+        loop {
+            self.cqes.clear();
+            self.cqes.extend(
+                self.core
+                    .ring
+                    .completion()
+                    .map(|c| (c.user_data(), c.result(), c.flags())),
+            );
+            if self.cqes.is_empty() {
+                return;
+            }
+            let batch = std::mem::take(&mut self.cqes);
+            for &(user_data, result, flags) in &batch {
+                self.complete(user_data, result, flags);
+            }
+            self.cqes = batch;
+        }
+    }
+
+    fn complete(&mut self, user_data: u64, result: i32, flags: u32) {
+        match user_data {
+            DOORBELL => {
+                self.core.doorbell_armed = false;
+                if result != -libc::ECANCELED {
+                    self.core.arm_doorbell();
+                }
+            }
+            DOORBELL_CANCEL => {}
+            _ => {
+                let (index, generation, tag) = TaskId::split_user_data(user_data);
+                let Some(id) = self.tasks.slot_by_user_data(index, generation) else {
+                    return;
+                };
+                let completion = Completion { tag, result, flags };
+                if !completion.more() {
+                    if let Some(slot) = self.tasks.slot(id) {
+                        slot.inflight = slot.inflight.saturating_sub(1);
+                    }
+                }
+                self.dispatch(id, |task, cx, me| task.on_completion(cx, me, completion));
+            }
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        while let Some((id, tag)) = self.core.timers.pop_due(self.core.now) {
+            self.dispatch(id, |task, cx, me| task.on_timer(cx, me, tag));
+        }
+    }
+
+    fn drain_mailbox(&mut self) {
+        self.core.shard.0.mailbox.drain_into(&mut self.inbox);
+        while let Some(command) = self.inbox.pop_front() {
+            match command {
+                ShardCommand::Run(f) => f(&mut self.cx()),
+                ShardCommand::Wake(id) => {
+                    self.dispatch(id, |task, cx, me| task.on_wake(cx, me));
+                }
+                ShardCommand::Stop { force_at } => {
+                    self.core.stopping = true;
+                    self.core.force_at = match (self.core.force_at, force_at) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+        }
+    }
+
+    fn enforce_stop_deadline(&mut self) {
+        let due = matches!(self.core.force_at, Some(at) if at <= self.core.now);
+        if !self.core.stopping || self.core.forced || !due {
+            return;
+        }
+        self.core.forced = true;
+        for id in self.tasks.ids() {
+            self.dispatch(id, |task, cx, me| task.on_shard_stop(cx, me));
+        }
+    }
+
+    fn run_deferred(&mut self) {
+        let batch = std::mem::take(&mut self.core.deferred);
+        for &id in &batch {
+            if let Some(slot) = self.tasks.slot(id) {
+                slot.deferred = false;
+            } else {
+                continue;
+            }
+            self.dispatch(id, |task, cx, me| task.on_deferred(cx, me));
+        }
+        if self.core.deferred.is_empty() {
+            let mut batch = batch;
+            batch.clear();
+            self.core.deferred = batch;
+        }
+    }
+
+    /// Submits queued operations and waits for something to do: a completion, the doorbell
+    /// (a command posted by another thread), the next timer, or the stop deadline.
+    fn wait(&mut self) {
+        let shared = self.core.shard.0.clone();
+        let must_not_block = !self.core.deferred.is_empty() || !self.core.ring.completion().is_empty();
+        if must_not_block {
+            self.enter(0, None);
+            return;
+        }
+        shared.asleep.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        if shared.mailbox.has_pending() {
+            shared.asleep.store(false, Ordering::Relaxed);
+            self.enter(0, None);
+            return;
+        }
+        let mut deadline = self.core.timers.next_deadline();
+        if self.core.stopping && !self.core.forced {
+            deadline = match (deadline, self.core.force_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        match timeout {
+            Some(t) if t.is_zero() => self.enter(0, None),
+            _ => self.enter(1, timeout),
+        }
+        shared.asleep.store(false, Ordering::Relaxed);
+    }
+
+    /// One `io_uring_enter`: submit everything queued, reap completions (GETEVENTS, which
+    /// DEFER_TASKRUN needs to run deferred work) and wait for `want` of them or `timeout`.
+    fn enter(&mut self, want: usize, timeout: Option<Duration>) {
+        let result = match timeout {
+            Some(t) => {
+                let ts = types::Timespec::from(t);
+                let args = types::SubmitArgs::new().timespec(&ts);
+                self.core.ring.submitter().submit_with_args(want, &args)
+            }
+            None if want == 0 => {
+                let queued = self.core.ring.submission().len() as u32;
+                // SAFETY: a plain enter with no argument structure; GETEVENTS (1) without a
+                // minimum count never blocks.
+                unsafe {
+                    self.core.ring.submitter().enter::<libc::sigset_t>(
+                        queued,
+                        0,
+                        IORING_ENTER_GETEVENTS,
+                        None,
+                    )
+                }
+            }
+            None => self.core.ring.submitter().submit_and_wait(want),
+        };
+        if let Err(e) = result {
+            match e.raw_os_error() {
+                Some(libc::ETIME) | Some(libc::EINTR) | Some(libc::EBUSY) | Some(libc::EAGAIN) => {}
+                _ => panic!("io_uring_enter failed: {e}"),
+            }
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if self.core.doorbell_armed {
+            let cancel = opcode::AsyncCancel::new(DOORBELL)
+                .build()
+                .user_data(DOORBELL_CANCEL);
+            self.core.push_sqe(&cancel);
+            let give_up = Instant::now() + Duration::from_secs(1);
+            while self.core.doorbell_armed && Instant::now() < give_up {
+                self.enter(1, Some(Duration::from_millis(50)));
+                for cqe in self.core.ring.completion() {
+                    if cqe.user_data() == DOORBELL {
+                        self.core.doorbell_armed = false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    struct Counter {
+        wakes: u32,
+        timers: Vec<u64>,
+        report: mpsc::Sender<String>,
+        done: bool,
+    }
+
+    impl Task for Counter {
+        fn on_completion(&mut self, _cx: &mut ShardCx<'_>, _me: TaskId, c: Completion) {
+            let _ = self.report.send(format!("nop {} {}", c.tag, c.result));
+        }
+        fn on_timer(&mut self, _cx: &mut ShardCx<'_>, _me: TaskId, tag: u64) {
+            self.timers.push(tag);
+            let _ = self.report.send(format!("timer {tag}"));
+        }
+        fn on_wake(&mut self, _cx: &mut ShardCx<'_>, _me: TaskId) {
+            self.wakes += 1;
+            let _ = self.report.send(format!("wake {}", self.wakes));
+            if self.wakes == 2 {
+                self.done = true;
+            }
+        }
+        fn is_done(&self) -> bool {
+            self.done
+        }
+        fn as_any_mut(&mut self) -> &mut dyn Any {
+            self
+        }
+    }
+
+    fn next(rx: &mpsc::Receiver<String>) -> String {
+        rx.recv_timeout(Duration::from_secs(5)).expect("shard event")
+    }
+
+    fn run_scenario(setup: RingSetup) {
+        let shard = ShardHandle::spawn(ShardConfig {
+            setup,
+            recv_buffers: 8,
+            recv_buffer_size: 4096,
+            ..ShardConfig::default()
+        })
+        .expect("shard starts");
+        let (tx, rx) = mpsc::channel();
+        let (id_tx, id_rx) = mpsc::channel();
+        shard.shard().run(move |cx| {
+            let id = cx.spawn_with(|_| {
+                Box::new(Counter {
+                    wakes: 0,
+                    timers: Vec::new(),
+                    report: tx,
+                    done: false,
+                })
+            });
+            // SAFETY: a NOP references no memory.
+            unsafe { cx.submit(id, 7, opcode::Nop::new().build()) };
+            let now = cx.now();
+            cx.set_timer(id, now + Duration::from_millis(30), 2);
+            cx.set_timer(id, now + Duration::from_millis(10), 1);
+            id_tx.send(id).unwrap();
+        });
+        let id = id_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(next(&rx), "nop 7 0");
+        assert_eq!(next(&rx), "timer 1");
+        assert_eq!(next(&rx), "timer 2");
+        // The shard is asleep now; a wake-up must reach it through the doorbell.
+        std::thread::sleep(Duration::from_millis(20));
+        shard.shard().wake(id);
+        assert_eq!(next(&rx), "wake 1");
+        shard.shard().wake(id);
+        assert_eq!(next(&rx), "wake 2");
+        let mut shard = shard;
+        shard.stop(None);
+        shard.join();
+        assert!(shard.is_finished());
+    }
+
+    #[test]
+    fn completions_timers_and_wake_ups_reach_their_task_with_the_best_ring() {
+        run_scenario(RingSetup::Best);
+    }
+
+    #[test]
+    fn the_plain_ring_fall_back_behaves_the_same() {
+        run_scenario(RingSetup::Plain);
+    }
+}

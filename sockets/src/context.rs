@@ -1,0 +1,307 @@
+//! `Context`: owns the shards and knows every open socket, so it can terminate like
+//! `zmq_ctx_term`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use ringmq_engine::ring::RingSetup;
+use ringmq_engine::{ShardConfig, ShardHandle, ShardRef};
+use ringmq_transports::pipe::SocketInbox;
+use ringmq_transports::tcp::SocketId;
+use ringmq_transports::{Error, Result, SocketType};
+
+use crate::socket::Socket;
+
+/// How a [`Context`] is set up. Obtain one with [`Context::builder`].
+#[derive(Clone, Debug)]
+pub struct ContextBuilder {
+    shards: Option<usize>,
+    pin_cores: bool,
+    ring_entries: u32,
+    recv_buffers: u16,
+    recv_buffer_size: u32,
+    ring_setup: RingSetup,
+    max_drop_wait: Duration,
+}
+
+impl Default for ContextBuilder {
+    fn default() -> Self {
+        Self {
+            shards: None,
+            pin_cores: false,
+            ring_entries: 256,
+            recv_buffers: 128,
+            recv_buffer_size: 32 * 1024,
+            ring_setup: RingSetup::Best,
+            max_drop_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ContextBuilder {
+    /// Number of shards (I/O threads with one io_uring each). Default: the number of cores
+    /// this process may run on.
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = Some(n);
+        self
+    }
+
+    /// Pin shard `i` to the `i`-th core this process may use. Off by default, since two
+    /// processes pinning their first shard to the same core would share it.
+    pub fn pin_cores(mut self, pin: bool) -> Self {
+        self.pin_cores = pin;
+        self
+    }
+
+    /// Submission queue size of each shard's ring.
+    pub fn ring_entries(mut self, n: u32) -> Self {
+        self.ring_entries = n;
+        self
+    }
+
+    /// Provided receive buffers per shard (a power of two) and their size in bytes.
+    pub fn recv_buffers(mut self, count: u16, size: u32) -> Self {
+        self.recv_buffers = count;
+        self.recv_buffer_size = size;
+        self
+    }
+
+    /// Forces the plain io_uring setup (no SINGLE_ISSUER/DEFER_TASKRUN/COOP_TASKRUN), as on
+    /// kernels that lack them.
+    pub fn plain_ring(mut self, plain: bool) -> Self {
+        self.ring_setup = if plain { RingSetup::Plain } else { RingSetup::Best };
+        self
+    }
+
+    /// How long dropping the last `Context` handle waits for lingering messages (an explicit
+    /// [`Context::term`] waits as long as LINGER says, like `zmq_ctx_term`). Default 5 s.
+    pub fn max_drop_wait(mut self, wait: Duration) -> Self {
+        self.max_drop_wait = wait;
+        self
+    }
+
+    /// Starts the shards.
+    pub fn build(self) -> Result<Context> {
+        let count = match self.shards {
+            Some(0) => {
+                return Err(Error::InvalidArgument(
+                    "shards(0): attached-only contexts are not built yet in this version of ringmq".into(),
+                ));
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let cores = if self.pin_cores { core_ids() } else { Vec::new() };
+        let mut handles = Vec::with_capacity(count);
+        for index in 0..count {
+            let config = ShardConfig {
+                index,
+                core: (!cores.is_empty()).then(|| cores[index % cores.len()]),
+                ring_entries: self.ring_entries,
+                recv_buffers: self.recv_buffers,
+                recv_buffer_size: self.recv_buffer_size,
+                setup: self.ring_setup,
+            };
+            let handle =
+                ShardHandle::spawn(config).map_err(|e| Error::io(format!("starting shard {index}"), e))?;
+            handles.push(handle);
+        }
+        let inner = Arc::new(ContextInner {
+            shards: handles.iter().map(|h| h.shard().clone()).collect(),
+            handles: Mutex::new(handles),
+            sockets: Mutex::new(HashMap::new()),
+            sockets_closed: Condvar::new(),
+            terminating: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+            next_socket_id: AtomicU64::new(1),
+            max_drop_wait: self.max_drop_wait,
+        });
+        Ok(Context {
+            inner,
+            handles: Arc::new(AtomicUsize::new(1)),
+        })
+    }
+}
+
+/// The cores this process may run on.
+fn core_ids() -> Vec<usize> {
+    core_affinity::get_core_ids()
+        .map(|ids| ids.into_iter().map(|c| c.id).collect())
+        .unwrap_or_default()
+}
+
+pub(crate) struct ContextInner {
+    shards: Vec<ShardRef>,
+    handles: Mutex<Vec<ShardHandle>>,
+    sockets: Mutex<HashMap<SocketId, Arc<SocketInbox>>>,
+    sockets_closed: Condvar,
+    terminating: AtomicBool,
+    stopped: AtomicBool,
+    next_socket_id: AtomicU64,
+    max_drop_wait: Duration,
+}
+
+impl std::fmt::Debug for ContextInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("shards", &self.shards.len())
+            .field("terminating", &self.terminating.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ContextInner {
+    pub(crate) fn is_terminating(&self) -> bool {
+        self.terminating.load(Ordering::Acquire)
+    }
+
+    /// Called by a socket as it closes.
+    pub(crate) fn socket_closed(&self, id: SocketId) {
+        let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        sockets.remove(&id);
+        if sockets.is_empty() {
+            self.sockets_closed.notify_all();
+        }
+    }
+
+    fn begin_termination(&self) {
+        self.terminating.store(true, Ordering::Release);
+        let sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        for inbox in sockets.values() {
+            inbox.interrupt();
+        }
+    }
+
+    /// Stops the shards once their tasks are done, forcing them at `force_at`, and joins them.
+    fn stop_shards(&self, force_at: Option<Instant>) {
+        if self.stopped.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut handles = self.handles.lock().unwrap_or_else(|e| e.into_inner());
+        for h in handles.iter() {
+            h.stop(force_at);
+        }
+        for h in handles.iter_mut() {
+            h.join();
+        }
+    }
+}
+
+impl Drop for ContextInner {
+    fn drop(&mut self) {
+        // The last socket or context handle is gone: give lingering messages a bounded time.
+        self.stop_shards(Some(Instant::now() + self.max_drop_wait));
+    }
+}
+
+/// A ringmq context: a set of shards (I/O threads, one io_uring each) and the sockets made
+/// from it. Cheap to clone; all clones are the same context.
+///
+/// ```
+/// use ringmq_sockets::{Context, SocketType, Flags};
+/// let ctx = Context::new()?;
+/// let mut pull = ctx.socket(SocketType::Pull)?;
+/// pull.bind("tcp://127.0.0.1:*")?;
+/// let mut push = ctx.socket(SocketType::Push)?;
+/// push.connect(&pull.last_endpoint())?;
+/// push.send("hello", Flags::NONE)?;
+/// assert_eq!(pull.recv(Flags::NONE)?, "hello");
+/// # Ok::<(), ringmq_sockets::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Context {
+    inner: Arc<ContextInner>,
+    /// Live `Context` handles (sockets do not count): the last one to go terminates.
+    handles: Arc<AtomicUsize>,
+}
+
+impl Clone for Context {
+    fn clone(&self) -> Self {
+        self.handles.fetch_add(1, Ordering::AcqRel);
+        Self {
+            inner: self.inner.clone(),
+            handles: self.handles.clone(),
+        }
+    }
+}
+
+impl Context {
+    /// A context with the default settings (one shard per usable core).
+    pub fn new() -> Result<Self> {
+        ContextBuilder::default().build()
+    }
+
+    /// A builder for a context with other settings.
+    pub fn builder() -> ContextBuilder {
+        ContextBuilder::default()
+    }
+
+    /// Number of shards.
+    pub fn shard_count(&self) -> usize {
+        self.inner.shards.len()
+    }
+
+    /// Creates a socket. Sockets are spread over the shards by a hash of their id.
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        if self.inner.is_terminating() {
+            return Err(Error::Terminated);
+        }
+        let id = self.inner.next_socket_id.fetch_add(1, Ordering::Relaxed);
+        // Fibonacci hashing spreads consecutive ids evenly over the shards.
+        let hash = id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;
+        let shard = self.inner.shards[(hash as usize) % self.inner.shards.len()].clone();
+        let inbox = SocketInbox::new();
+        {
+            // Registered under the lock termination takes, so a socket is either refused
+            // or seen (and interrupted) by `term`.
+            let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+            if self.inner.is_terminating() {
+                return Err(Error::Terminated);
+            }
+            sockets.insert(id, inbox.clone());
+        }
+        Socket::new(id, socket_type, inbox, shard, self.inner.clone())
+            .inspect_err(|_| self.inner.socket_closed(id))
+    }
+
+    /// Terminates the context like `zmq_ctx_term`: blocking calls on its sockets return
+    /// ETERM at once (as do new calls), then this waits until every socket is closed
+    /// (dropped) and every message queued before closing was sent or its LINGER expired.
+    pub fn term(&self) -> Result<()> {
+        self.inner.begin_termination();
+        let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        while !sockets.is_empty() {
+            sockets = self
+                .inner
+                .sockets_closed
+                .wait(sockets)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        drop(sockets);
+        self.inner.stop_shards(None);
+        Ok(())
+    }
+}
+
+impl Drop for Context {
+    /// Dropping the last handle terminates the context without waiting for sockets that are
+    /// still open (they see ETERM); lingering messages get at most `max_drop_wait`.
+    fn drop(&mut self) {
+        if self.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        self.inner.begin_termination();
+        let idle = self
+            .inner
+            .sockets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        if idle {
+            self.inner
+                .stop_shards(Some(Instant::now() + self.inner.max_drop_wait));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! ringmq's sockets: [`Context`], [`Socket`], the socket types and their routing, options.
+//!
+//! This crate owns socket-type semantics — load-balancing and fair-queuing over pipes, the
+//! REQ/REP envelope and state machine, PAIR's single peer, HWM, timeouts, linger — and the
+//! public API with libzmq's names and defaults. It never touches io_uring or file
+//! descriptors directly: transports (`ringmq-transports`) connect its pipes to peers.
+#![warn(missing_docs)]
+
+mod context;
+mod flags;
+mod kinds;
+mod options;
+mod pipes;
+mod routing;
+mod socket;
+
+pub use context::{Context, ContextBuilder};
+pub use flags::Flags;
+pub use ringmq_transports::{Error, Msg, Result, SocketType};
+pub use socket::Socket;

@@ -1,0 +1,114 @@
+//! Socket options with libzmq's names, units and defaults, and how they become transport
+//! settings when an endpoint is bound or connected (libzmq snapshots options then too).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use ringmq_transports::tcp::{TcpOptions, TcpTuning};
+use ringmq_transports::zmtp::ZmtpConfig;
+use ringmq_transports::{Error, Result, SocketType};
+
+/// All options of one socket. Values use libzmq's conventions: milliseconds, and -1 for
+/// "infinite"/"unset" where libzmq uses it.
+#[derive(Clone, Debug)]
+pub(crate) struct SocketOptions {
+    pub(crate) socket_type: SocketType,
+    pub(crate) sndhwm: i32,
+    pub(crate) rcvhwm: i32,
+    pub(crate) linger: i32,
+    pub(crate) sndtimeo: i32,
+    pub(crate) rcvtimeo: i32,
+    pub(crate) routing_id: Bytes,
+    pub(crate) reconnect_ivl: i32,
+    pub(crate) reconnect_ivl_max: i32,
+    pub(crate) backlog: i32,
+    pub(crate) maxmsgsize: i64,
+    pub(crate) heartbeat_ivl: i32,
+    pub(crate) heartbeat_ttl: i32,
+    pub(crate) heartbeat_timeout: i32,
+    pub(crate) handshake_ivl: i32,
+    pub(crate) sndbuf: i32,
+    pub(crate) rcvbuf: i32,
+    pub(crate) tcp_keepalive: i32,
+    pub(crate) tcp_keepalive_cnt: i32,
+    pub(crate) tcp_keepalive_idle: i32,
+    pub(crate) tcp_keepalive_intvl: i32,
+    pub(crate) ipv6: bool,
+}
+
+impl SocketOptions {
+    pub(crate) fn new(socket_type: SocketType) -> Self {
+        Self {
+            socket_type,
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            linger: -1,
+            sndtimeo: -1,
+            rcvtimeo: -1,
+            routing_id: Bytes::new(),
+            reconnect_ivl: 100,
+            reconnect_ivl_max: 0,
+            backlog: 100,
+            maxmsgsize: -1,
+            heartbeat_ivl: 0,
+            heartbeat_ttl: 0,
+            heartbeat_timeout: -1,
+            handshake_ivl: 30_000,
+            sndbuf: -1,
+            rcvbuf: -1,
+            tcp_keepalive: -1,
+            tcp_keepalive_cnt: -1,
+            tcp_keepalive_idle: -1,
+            tcp_keepalive_intvl: -1,
+            ipv6: false,
+        }
+    }
+
+    /// The transport settings for a new bind or connect.
+    pub(crate) fn tcp_options(&self) -> Arc<TcpOptions> {
+        let ms = |v: i32| (v > 0).then(|| Duration::from_millis(v as u64));
+        let opt = |v: i32| (v >= 0).then_some(v);
+        let zmtp = ZmtpConfig {
+            socket_type: self.socket_type,
+            routing_id: self.routing_id.clone(),
+            max_msg_size: (self.maxmsgsize >= 0).then_some(self.maxmsgsize as u64),
+            handshake_timeout: ms(self.handshake_ivl),
+            heartbeat_interval: ms(self.heartbeat_ivl),
+            heartbeat_ttl: ms(self.heartbeat_ttl),
+            heartbeat_timeout: ms(self.heartbeat_timeout),
+            ..ZmtpConfig::new(self.socket_type)
+        };
+        let mut tcp = TcpOptions::new(Arc::new(zmtp));
+        tcp.sndhwm = self.sndhwm as usize;
+        tcp.rcvhwm = self.rcvhwm as usize;
+        tcp.reconnect_ivl =
+            (self.reconnect_ivl >= 0).then(|| Duration::from_millis(self.reconnect_ivl as u64));
+        tcp.reconnect_ivl_max = ms(self.reconnect_ivl_max);
+        tcp.backlog = self.backlog;
+        tcp.tuning = TcpTuning {
+            sndbuf: opt(self.sndbuf).filter(|&v| v > 0),
+            rcvbuf: opt(self.rcvbuf).filter(|&v| v > 0),
+            keepalive: opt(self.tcp_keepalive).map(|v| v == 1),
+            keepalive_cnt: opt(self.tcp_keepalive_cnt),
+            keepalive_idle: opt(self.tcp_keepalive_idle),
+            keepalive_intvl: opt(self.tcp_keepalive_intvl),
+        };
+        Arc::new(tcp)
+    }
+
+    /// LINGER as a duration (`None` = infinite).
+    pub(crate) fn linger(&self) -> Option<Duration> {
+        (self.linger >= 0).then(|| Duration::from_millis(self.linger as u64))
+    }
+}
+
+/// Checks an option value: `min <= value`, naming the option in the error.
+pub(crate) fn at_least(name: &str, value: i32, min: i32) -> Result<i32> {
+    if value < min {
+        return Err(Error::InvalidArgument(format!(
+            "{name} must be at least {min}, got {value}"
+        )));
+    }
+    Ok(value)
+}

@@ -1,0 +1,215 @@
+//! The socket's table of pipes, and the active-set bookkeeping its routing strategies share.
+
+use std::collections::HashMap;
+
+use ringmq_transports::pipe::{PipeId, SocketPipe};
+
+/// One pipe of the socket.
+#[derive(Debug)]
+pub(crate) struct PipeEntry {
+    pub(crate) pipe: SocketPipe,
+    /// The peer is gone for good; what is left in the pipe may still be read.
+    pub(crate) detached: bool,
+}
+
+/// Pipes by dense slot index (what routing code stores) and by id (what events carry).
+#[derive(Debug, Default)]
+pub(crate) struct Pipes {
+    slots: Vec<Option<PipeEntry>>,
+    free: Vec<usize>,
+    by_id: HashMap<PipeId, usize>,
+}
+
+impl Pipes {
+    pub(crate) fn insert(&mut self, pipe: SocketPipe) -> usize {
+        let id = pipe.id();
+        let entry = PipeEntry {
+            pipe,
+            detached: false,
+        };
+        let idx = match self.free.pop() {
+            Some(i) => {
+                self.slots[i] = Some(entry);
+                i
+            }
+            None => {
+                self.slots.push(Some(entry));
+                self.slots.len() - 1
+            }
+        };
+        self.by_id.insert(id, idx);
+        idx
+    }
+
+    pub(crate) fn index_of(&self, id: PipeId) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    #[inline]
+    pub(crate) fn get(&mut self, idx: usize) -> &mut PipeEntry {
+        self.slots[idx]
+            .as_mut()
+            .expect("routing refers only to live pipes")
+    }
+
+    pub(crate) fn remove(&mut self, idx: usize) -> SocketPipe {
+        let entry = self.slots[idx].take().expect("removing a live pipe");
+        self.by_id.remove(&entry.pipe.id());
+        self.free.push(idx);
+        entry.pipe
+    }
+
+    pub(crate) fn indices(&self) -> Vec<usize> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|_| i))
+            .collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+}
+
+/// A set of pipe slots split into an active prefix and an inactive rest, with a round-robin
+/// cursor over the active ones — the structure under libzmq's `lb` and `fq`. Positions are
+/// indexed by slot, so activating or removing a pipe is O(1).
+#[derive(Debug, Default)]
+pub(crate) struct ActiveSet {
+    items: Vec<usize>,
+    /// Position of each slot in `items` (`usize::MAX` when absent).
+    pos: Vec<usize>,
+    active: usize,
+    current: usize,
+}
+
+impl ActiveSet {
+    fn position(&self, idx: usize) -> Option<usize> {
+        self.pos.get(idx).copied().filter(|&p| p != usize::MAX)
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.items.swap(a, b);
+        self.pos[self.items[a]] = a;
+        self.pos[self.items[b]] = b;
+    }
+
+    /// Adds a pipe as active.
+    pub(crate) fn insert(&mut self, idx: usize) {
+        if self.position(idx).is_some() {
+            return;
+        }
+        if self.pos.len() <= idx {
+            self.pos.resize(idx + 1, usize::MAX);
+        }
+        self.items.push(idx);
+        let at = self.items.len() - 1;
+        self.pos[idx] = at;
+        self.swap(at, self.active);
+        self.active += 1;
+    }
+
+    /// Moves a known pipe back into the active part.
+    pub(crate) fn activate(&mut self, idx: usize) {
+        if let Some(p) = self.position(idx) {
+            if p >= self.active {
+                self.swap(p, self.active);
+                self.active += 1;
+            }
+        }
+    }
+
+    /// Moves the current pipe to the inactive part.
+    pub(crate) fn deactivate_current(&mut self) {
+        self.active -= 1;
+        self.swap(self.current, self.active);
+        if self.current == self.active {
+            self.current = 0;
+        }
+    }
+
+    /// Forgets a pipe.
+    pub(crate) fn remove(&mut self, idx: usize) {
+        let Some(mut p) = self.position(idx) else {
+            return;
+        };
+        if p < self.active {
+            self.active -= 1;
+            self.swap(p, self.active);
+            if self.current == self.active {
+                self.current = 0;
+            }
+            p = self.active;
+        }
+        let last = self.items.len() - 1;
+        self.swap(p, last);
+        self.items.pop();
+        self.pos[idx] = usize::MAX;
+    }
+
+    /// The pipe the cursor is on, if any pipe is active.
+    #[inline]
+    pub(crate) fn current(&self) -> Option<usize> {
+        (self.active > 0).then(|| self.items[self.current])
+    }
+
+    /// Moves the cursor to the next active pipe.
+    #[inline]
+    pub(crate) fn advance(&mut self) {
+        if self.active > 0 {
+            self.current = (self.current + 1) % self.active;
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn contains(&self, idx: usize) -> bool {
+        self.position(idx).is_some()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn active_len(&self) -> usize {
+        self.active
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_over_active_pipes_with_o1_moves() {
+        let mut s = ActiveSet::default();
+        for i in [3, 5, 7] {
+            s.insert(i);
+        }
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            seen.push(s.current().unwrap());
+            s.advance();
+        }
+        seen.sort();
+        assert_eq!(seen, [3, 5, 7]);
+        // Deactivate whatever is current; the others keep rotating.
+        let gone = s.current().unwrap();
+        s.deactivate_current();
+        assert_eq!(s.active_len(), 2);
+        for _ in 0..4 {
+            assert_ne!(s.current().unwrap(), gone);
+            s.advance();
+        }
+        s.activate(gone);
+        assert_eq!(s.active_len(), 3);
+        s.remove(5);
+        assert!(!s.contains(5));
+        assert_eq!(s.len(), 2);
+        s.remove(3);
+        s.remove(7);
+        assert_eq!(s.current(), None);
+    }
+}

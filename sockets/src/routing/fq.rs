@@ -1,0 +1,72 @@
+//! Fair-queuing: messages are taken whole from each pipe in turn, skipping empty pipes
+//! (libzmq's `fq`).
+
+use ringmq_transports::Msg;
+
+use crate::pipes::{ActiveSet, Pipes};
+
+#[derive(Debug, Default)]
+pub(crate) struct FairQueue {
+    set: ActiveSet,
+    /// The pipe the unfinished message comes from.
+    in_message: Option<usize>,
+    /// Pipes found detached and drained: the owner removes them.
+    finished: Vec<usize>,
+}
+
+impl FairQueue {
+    pub(crate) fn attach(&mut self, idx: usize) {
+        self.set.insert(idx);
+    }
+
+    pub(crate) fn activate(&mut self, idx: usize) {
+        self.set.activate(idx);
+    }
+
+    pub(crate) fn remove(&mut self, idx: usize) {
+        if self.in_message == Some(idx) {
+            self.in_message = None;
+        }
+        self.set.remove(idx);
+    }
+
+    /// Pipes that ended (peer gone, nothing left to read), for the owner to remove.
+    pub(crate) fn take_finished(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// Receives one frame and the pipe it came from, or `None` if no pipe has a message.
+    pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(usize, Msg)> {
+        if let Some(idx) = self.in_message {
+            let p = &mut pipes.get(idx).pipe;
+            let msg = p.read().expect("messages are published whole");
+            if !msg.more() {
+                p.release();
+                self.in_message = None;
+                self.set.advance();
+            }
+            return Some((idx, msg));
+        }
+        loop {
+            let idx = self.set.current()?;
+            let entry = pipes.get(idx);
+            if let Some(msg) = entry.pipe.read() {
+                if msg.more() {
+                    self.in_message = Some(idx);
+                } else {
+                    entry.pipe.release();
+                    self.set.advance();
+                }
+                return Some((idx, msg));
+            }
+            if entry.detached {
+                self.set.remove(idx);
+                self.finished.push(idx);
+                continue;
+            }
+            if entry.pipe.sleep_reader() {
+                self.set.deactivate_current();
+            }
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! `Socket`: the public socket API — bind/connect, send/recv, options — over the socket's
+//! pipes and its type's routing.
+//!
+//! A socket lives on the application thread that uses it (it is `Send`, not `Sync`, like a
+//! libzmq socket). It talks to its shard only through its pipes (SPSC queues) and through
+//! closures posted for control operations; its shard talks back through the socket's inbox.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ringmq_engine::ShardRef;
+use ringmq_transports::endpoint::{Endpoint, tcp_endpoint_string};
+use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
+use ringmq_transports::tcp::{self, SocketId, sys};
+use ringmq_transports::{Error, Msg, Result, SocketType};
+
+use crate::context::ContextInner;
+use crate::flags::Flags;
+use crate::kinds::{self, RecvError, SendError, SocketKind};
+use crate::options::{SocketOptions, at_least};
+use crate::pipes::Pipes;
+
+/// A ZeroMQ socket. Create one with [`Context::socket`](crate::Context::socket); dropping it
+/// closes it (messages already sent keep going for up to LINGER).
+///
+/// ```
+/// use ringmq_sockets::{Context, Flags, SocketType};
+/// let ctx = Context::new()?;
+/// let mut rep = ctx.socket(SocketType::Rep)?;
+/// rep.bind("tcp://127.0.0.1:*")?;
+/// let mut req = ctx.socket(SocketType::Req)?;
+/// req.connect(&rep.last_endpoint())?;
+/// req.send_multipart(["two", "parts"], Flags::NONE)?;
+/// let request = rep.recv_multipart(Flags::NONE)?;
+/// assert_eq!(request, ["two", "parts"]);
+/// rep.send("reply", Flags::NONE)?;
+/// assert_eq!(req.recv(Flags::NONE)?, "reply");
+/// # Ok::<(), ringmq_sockets::Error>(())
+/// ```
+pub struct Socket {
+    id: SocketId,
+    ctx: Arc<ContextInner>,
+    shard: ShardRef,
+    inbox: Arc<SocketInbox>,
+    events: VecDeque<SocketEvent>,
+    pipes: Pipes,
+    kind: Box<dyn SocketKind>,
+    options: SocketOptions,
+    last_endpoint: String,
+    /// Bound endpoints: (as requested, as resolved).
+    bound: Vec<(String, String)>,
+    /// Connected endpoints, as given.
+    connected: Vec<String>,
+    rcvmore: bool,
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("type", &self.options.socket_type)
+            .field("id", &self.id)
+            .field("shard", &self.shard.index())
+            .field("pipes", &self.pipes.len())
+            .field("last_endpoint", &self.last_endpoint)
+            .finish()
+    }
+}
+
+/// When a blocking call with timeout `ms` (libzmq convention: -1 = forever) gives up.
+fn deadline_after(ms: i32) -> Option<Instant> {
+    (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64))
+}
+
+macro_rules! int_option {
+    ($(#[$doc:meta])* $get:ident, $set:ident, $field:ident, $name:literal, $min:expr) => {
+        $(#[$doc])*
+        pub fn $get(&self) -> i32 {
+            self.options.$field
+        }
+
+        $(#[$doc])*
+        ///
+        /// Fails with EINVAL (naming the option) below the minimum value.
+        pub fn $set(&mut self, value: i32) -> Result<()> {
+            self.options.$field = at_least($name, value, $min)?;
+            Ok(())
+        }
+    };
+}
+
+impl Socket {
+    pub(crate) fn new(
+        id: SocketId,
+        socket_type: SocketType,
+        inbox: Arc<SocketInbox>,
+        shard: ShardRef,
+        ctx: Arc<ContextInner>,
+    ) -> Result<Self> {
+        let kind = kinds::for_type(socket_type)?;
+        Ok(Self {
+            id,
+            ctx,
+            shard,
+            inbox,
+            events: VecDeque::new(),
+            pipes: Pipes::default(),
+            kind,
+            options: SocketOptions::new(socket_type),
+            last_endpoint: String::new(),
+            bound: Vec::new(),
+            connected: Vec::new(),
+            rcvmore: false,
+        })
+    }
+
+    /// The socket's type.
+    pub fn socket_type(&self) -> SocketType {
+        self.options.socket_type
+    }
+
+    /// The index of the shard serving this socket.
+    pub fn shard_index(&self) -> usize {
+        self.shard.index()
+    }
+
+    fn check_term(&self) -> Result<()> {
+        if self.ctx.is_terminating() {
+            Err(Error::Terminated)
+        } else {
+            Ok(())
+        }
+    }
+
+    // ----- endpoints -----
+
+    /// Accepts connections on `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*`, `tcp://eth0:0`
+    /// …). Errors (EADDRINUSE, ENODEV, EINVAL) are reported here; the resolved endpoint (with
+    /// the ephemeral port filled in) is then [`last_endpoint`](Self::last_endpoint).
+    pub fn bind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_term()?;
+        let addr = match Endpoint::parse(endpoint)? {
+            Endpoint::Tcp(tcp) => tcp.resolve_bind(endpoint, self.options.ipv6)?,
+        };
+        let (fd, local) =
+            sys::listen(&addr, self.options.backlog).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
+        let resolved = tcp_endpoint_string(&local);
+        let options = self.options.tcp_options();
+        let (socket_id, inbox, listener_endpoint) = (self.id, self.inbox.clone(), resolved.clone());
+        self.shard
+            .run(move |cx| tcp::start_listener(cx, socket_id, fd, listener_endpoint, options, inbox));
+        self.bound.push((endpoint.to_owned(), resolved.clone()));
+        self.last_endpoint = resolved;
+        Ok(())
+    }
+
+    /// Connects to `endpoint`, asynchronously: the call returns at once, messages queue until
+    /// the connection is up, and it reconnects after failures (RECONNECT_IVL).
+    pub fn connect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_term()?;
+        let (target, source) = match Endpoint::parse(endpoint)? {
+            Endpoint::Tcp(tcp) => tcp.resolve_connect(endpoint, self.options.ipv6)?,
+        };
+        let options = self.options.tcp_options();
+        let (socket_end, shard_end) = pipe(
+            self.inbox.clone(),
+            self.shard.clone(),
+            options.sndhwm,
+            options.rcvhwm,
+            Some(endpoint.to_owned()),
+        );
+        self.attach_pipe(socket_end);
+        self.shard.run(move |cx| {
+            tcp::start_connect(cx, shard_end, options, target, source);
+        });
+        self.connected.push(endpoint.to_owned());
+        self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    /// Stops accepting on a bound endpoint (give the resolved endpoint for wildcard binds)
+    /// and closes the connections accepted there.
+    pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_term()?;
+        let position = self
+            .bound
+            .iter()
+            .position(|(requested, resolved)| {
+                resolved == endpoint || (requested == endpoint && !endpoint.contains('*'))
+            })
+            .ok_or_else(|| Error::NotFound(format!("'{endpoint}' is not bound on this socket")))?;
+        let (_, resolved) = self.bound.remove(position);
+        let socket_id = self.id;
+        let listener = resolved.clone();
+        self.shard.run(move |cx| {
+            tcp::stop_listener(cx, socket_id, &listener);
+        });
+        self.drop_pipes_from(&resolved);
+        Ok(())
+    }
+
+    /// Drops the connection to a connected endpoint (messages queued for it follow LINGER).
+    pub fn disconnect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_term()?;
+        let position = self
+            .connected
+            .iter()
+            .position(|e| e == endpoint)
+            .ok_or_else(|| Error::NotFound(format!("'{endpoint}' is not connected on this socket")))?;
+        self.connected.remove(position);
+        self.drop_pipes_from(endpoint);
+        Ok(())
+    }
+
+    /// The last endpoint bound (resolved) or connected (as given).
+    pub fn last_endpoint(&self) -> String {
+        self.last_endpoint.clone()
+    }
+
+    fn drop_pipes_from(&mut self, origin: &str) {
+        let linger = Linger::from_option(self.options.linger());
+        for idx in self.pipes.indices() {
+            if self.pipes.get(idx).pipe.origin() == Some(origin) {
+                self.kind.forget(&mut self.pipes, idx);
+                let pipe = self.pipes.remove(idx);
+                pipe.set_linger(linger);
+            }
+        }
+    }
+
+    // ----- pipes and events -----
+
+    fn attach_pipe(&mut self, pipe: SocketPipe) {
+        let idx = self.pipes.insert(pipe);
+        if !self.kind.attach(&mut self.pipes, idx) {
+            // Refused (a PAIR already has its peer): let it go at once.
+            let pipe = self.pipes.remove(idx);
+            pipe.set_linger(Linger::Until(Instant::now()));
+        }
+    }
+
+    #[inline]
+    fn process_events(&mut self) {
+        if !self.inbox.has_pending() {
+            return;
+        }
+        self.inbox.drain_into(&mut self.events);
+        while let Some(event) = self.events.pop_front() {
+            match event {
+                SocketEvent::Attached(pipe) => self.attach_pipe(pipe),
+                SocketEvent::Readable(id) => {
+                    if let Some(idx) = self.pipes.index_of(id) {
+                        self.kind.readable(idx);
+                    }
+                }
+                SocketEvent::Writable(id) => {
+                    if let Some(idx) = self.pipes.index_of(id) {
+                        self.kind.writable(idx);
+                    }
+                }
+                SocketEvent::Detached(id) => {
+                    if let Some(idx) = self.pipes.index_of(id) {
+                        self.pipes.get(idx).detached = true;
+                        self.kind.detached(&mut self.pipes, idx);
+                    }
+                }
+            }
+        }
+        self.reap_finished();
+    }
+
+    fn reap_finished(&mut self) {
+        for idx in self.kind.take_finished() {
+            drop(self.pipes.remove(idx));
+        }
+    }
+
+    /// Waits for an event until `deadline`; `Ok(false)` on timeout, ETERM on termination.
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<bool> {
+        if self.inbox.has_pending() {
+            return Ok(true);
+        }
+        let woken = self.inbox.wait(deadline);
+        self.check_term()?;
+        Ok(woken || self.inbox.has_pending())
+    }
+
+    // ----- sending -----
+
+    /// Sends one frame; with [`Flags::SNDMORE`] more frames of the same message follow and
+    /// the message is delivered only when its last frame is sent. Blocks while no peer can
+    /// take the message (up to SNDTIMEO), or fails with EAGAIN under [`Flags::DONTWAIT`].
+    pub fn send(&mut self, msg: impl Into<Msg>, flags: Flags) -> Result<()> {
+        let msg = msg.into().with_more(flags.contains(Flags::SNDMORE));
+        self.send_frame(msg, flags.contains(Flags::DONTWAIT))
+    }
+
+    /// Sends a whole message, one frame per item.
+    pub fn send_multipart<I, T>(&mut self, frames: I, flags: Flags) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Msg>,
+    {
+        let dontwait = flags.contains(Flags::DONTWAIT);
+        let mut frames = frames.into_iter().peekable();
+        if frames.peek().is_none() {
+            return Err(Error::InvalidArgument(
+                "send_multipart needs at least one frame".into(),
+            ));
+        }
+        while let Some(frame) = frames.next() {
+            let more = frames.peek().is_some();
+            self.send_frame(frame.into().with_more(more), dontwait)?;
+        }
+        Ok(())
+    }
+
+    fn send_frame(&mut self, mut msg: Msg, dontwait: bool) -> Result<()> {
+        self.check_term()?;
+        let mut deadline = None;
+        loop {
+            self.process_events();
+            match self.kind.send(&mut self.pipes, msg) {
+                Ok(()) => return Ok(()),
+                Err(SendError::Fail(e)) => return Err(e),
+                Err(SendError::WouldBlock(back)) => {
+                    msg = back;
+                    if dontwait || self.options.sndtimeo == 0 {
+                        return Err(Error::Again);
+                    }
+                    let at = *deadline.get_or_insert_with(|| deadline_after(self.options.sndtimeo));
+                    if !self.wait(at)? {
+                        return Err(Error::Again);
+                    }
+                }
+            }
+        }
+    }
+
+    // ----- receiving -----
+
+    /// Receives one frame; [`Msg::more`] (or [`rcvmore`](Self::rcvmore)) tells whether more
+    /// frames of the message follow. Blocks until one arrives (up to RCVTIMEO), or fails with
+    /// EAGAIN under [`Flags::DONTWAIT`].
+    pub fn recv(&mut self, flags: Flags) -> Result<Msg> {
+        self.check_term()?;
+        let dontwait = flags.contains(Flags::DONTWAIT);
+        let mut deadline = None;
+        loop {
+            self.process_events();
+            match self.kind.recv(&mut self.pipes) {
+                Ok(msg) => {
+                    self.rcvmore = msg.more();
+                    return Ok(msg);
+                }
+                Err(RecvError::Fail(e)) => return Err(e),
+                Err(RecvError::WouldBlock) => {
+                    self.reap_finished();
+                    if dontwait || self.options.rcvtimeo == 0 {
+                        return Err(Error::Again);
+                    }
+                    let at = *deadline.get_or_insert_with(|| deadline_after(self.options.rcvtimeo));
+                    if !self.wait(at)? {
+                        return Err(Error::Again);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Receives a whole message (all its frames). With DONTWAIT it fails with EAGAIN only if
+    /// no message is there at all; a message's frames always arrive together.
+    pub fn recv_multipart(&mut self, flags: Flags) -> Result<Vec<Msg>> {
+        let mut frames = vec![self.recv(flags)?];
+        while frames.last().is_some_and(|f| f.more()) {
+            frames.push(self.recv(flags)?);
+        }
+        Ok(frames)
+    }
+
+    /// ZMQ_RCVMORE: whether the last frame received has more frames after it.
+    pub fn rcvmore(&self) -> bool {
+        self.rcvmore
+    }
+
+    // ----- options -----
+
+    int_option!(
+        /// ZMQ_SNDHWM: outgoing queue limit per peer, in messages (0 = none). Default 1000.
+        sndhwm, set_sndhwm_value, sndhwm, "ZMQ_SNDHWM", 0
+    );
+    int_option!(
+        /// ZMQ_RCVHWM: incoming queue limit per peer, in messages (0 = none). Default 1000.
+        /// Applies to connections made after the change.
+        rcvhwm, set_rcvhwm, rcvhwm, "ZMQ_RCVHWM", 0
+    );
+    int_option!(
+        /// ZMQ_LINGER: how long messages queued at close keep being sent, in ms (-1 =
+        /// until sent, 0 = drop at once). Default -1.
+        linger, set_linger, linger, "ZMQ_LINGER", -1
+    );
+    int_option!(
+        /// ZMQ_SNDTIMEO: how long a blocking send waits, in ms (-1 = forever). Default -1.
+        sndtimeo, set_sndtimeo, sndtimeo, "ZMQ_SNDTIMEO", -1
+    );
+    int_option!(
+        /// ZMQ_RCVTIMEO: how long a blocking receive waits, in ms (-1 = forever). Default -1.
+        rcvtimeo, set_rcvtimeo, rcvtimeo, "ZMQ_RCVTIMEO", -1
+    );
+    int_option!(
+        /// ZMQ_RECONNECT_IVL: wait before reconnecting, in ms (-1 = never). Default 100.
+        reconnect_ivl, set_reconnect_ivl, reconnect_ivl, "ZMQ_RECONNECT_IVL", -1
+    );
+    int_option!(
+        /// ZMQ_RECONNECT_IVL_MAX: cap of the doubling reconnect interval, in ms (0 = no
+        /// doubling). Default 0.
+        reconnect_ivl_max, set_reconnect_ivl_max, reconnect_ivl_max, "ZMQ_RECONNECT_IVL_MAX", 0
+    );
+    int_option!(
+        /// ZMQ_BACKLOG: pending-connection queue of listeners. Default 100.
+        backlog, set_backlog, backlog, "ZMQ_BACKLOG", 0
+    );
+    int_option!(
+        /// ZMQ_HEARTBEAT_IVL: send a PING this often, in ms (0 = off). Default 0.
+        heartbeat_ivl, set_heartbeat_ivl, heartbeat_ivl, "ZMQ_HEARTBEAT_IVL", 0
+    );
+    int_option!(
+        /// ZMQ_HEARTBEAT_TTL: the TTL announced in PINGs, in ms (0 = none). Default 0.
+        heartbeat_ttl, set_heartbeat_ttl, heartbeat_ttl, "ZMQ_HEARTBEAT_TTL", 0
+    );
+    int_option!(
+        /// ZMQ_HEARTBEAT_TIMEOUT: close a connection silent this long after a PING, in ms
+        /// (-1 = the heartbeat interval). Default -1.
+        heartbeat_timeout, set_heartbeat_timeout, heartbeat_timeout, "ZMQ_HEARTBEAT_TIMEOUT", -1
+    );
+    int_option!(
+        /// ZMQ_HANDSHAKE_IVL: time allowed for the ZMTP handshake, in ms (0 = no limit).
+        /// Default 30000.
+        handshake_ivl, set_handshake_ivl, handshake_ivl, "ZMQ_HANDSHAKE_IVL", 0
+    );
+    int_option!(
+        /// ZMQ_SNDBUF: kernel send buffer size (-1 or 0 = OS default). Default -1.
+        sndbuf, set_sndbuf, sndbuf, "ZMQ_SNDBUF", -1
+    );
+    int_option!(
+        /// ZMQ_RCVBUF: kernel receive buffer size (-1 or 0 = OS default). Default -1.
+        rcvbuf, set_rcvbuf, rcvbuf, "ZMQ_RCVBUF", -1
+    );
+    int_option!(
+        /// ZMQ_TCP_KEEPALIVE: -1 = OS default, 0 = off, 1 = on. Default -1.
+        tcp_keepalive, set_tcp_keepalive, tcp_keepalive, "ZMQ_TCP_KEEPALIVE", -1
+    );
+    int_option!(
+        /// ZMQ_TCP_KEEPALIVE_CNT (-1 = OS default).
+        tcp_keepalive_cnt, set_tcp_keepalive_cnt, tcp_keepalive_cnt, "ZMQ_TCP_KEEPALIVE_CNT", -1
+    );
+    int_option!(
+        /// ZMQ_TCP_KEEPALIVE_IDLE, in seconds (-1 = OS default).
+        tcp_keepalive_idle, set_tcp_keepalive_idle, tcp_keepalive_idle, "ZMQ_TCP_KEEPALIVE_IDLE", -1
+    );
+    int_option!(
+        /// ZMQ_TCP_KEEPALIVE_INTVL, in seconds (-1 = OS default).
+        tcp_keepalive_intvl, set_tcp_keepalive_intvl, tcp_keepalive_intvl, "ZMQ_TCP_KEEPALIVE_INTVL", -1
+    );
+
+    /// ZMQ_SNDHWM: outgoing queue limit per peer, in messages (0 = none). Default 1000.
+    /// Applies to existing peers for messages sent from now on.
+    pub fn set_sndhwm(&mut self, value: i32) -> Result<()> {
+        self.set_sndhwm_value(value)?;
+        for idx in self.pipes.indices() {
+            self.pipes.get(idx).pipe.set_sndhwm(value as usize);
+        }
+        Ok(())
+    }
+
+    /// ZMQ_MAXMSGSIZE: larger incoming frames close their connection (-1 = no limit).
+    pub fn maxmsgsize(&self) -> i64 {
+        self.options.maxmsgsize
+    }
+
+    /// ZMQ_MAXMSGSIZE: larger incoming frames close their connection (-1 = no limit).
+    pub fn set_maxmsgsize(&mut self, value: i64) -> Result<()> {
+        if value < -1 {
+            return Err(Error::InvalidArgument(format!(
+                "ZMQ_MAXMSGSIZE must be at least -1, got {value}"
+            )));
+        }
+        self.options.maxmsgsize = value;
+        Ok(())
+    }
+
+    /// ZMQ_ROUTING_ID: the identity announced to peers (REQ, DEALER and ROUTER send it).
+    pub fn routing_id(&self) -> Bytes {
+        self.options.routing_id.clone()
+    }
+
+    /// ZMQ_ROUTING_ID: 1 to 255 octets.
+    pub fn set_routing_id(&mut self, id: impl Into<Bytes>) -> Result<()> {
+        let id = id.into();
+        if id.is_empty() || id.len() > 255 {
+            return Err(Error::InvalidArgument(format!(
+                "ZMQ_ROUTING_ID must be 1 to 255 octets, got {}",
+                id.len()
+            )));
+        }
+        self.options.routing_id = id;
+        Ok(())
+    }
+
+    /// ZMQ_IPV6: bind `*` to the IPv6 wildcard (dual-stack) and allow IPv6 peers for names.
+    pub fn ipv6(&self) -> bool {
+        self.options.ipv6
+    }
+
+    /// ZMQ_IPV6.
+    pub fn set_ipv6(&mut self, on: bool) -> Result<()> {
+        self.options.ipv6 = on;
+        Ok(())
+    }
+}
+
+impl Drop for Socket {
+    /// Closes the socket like `zmq_close`: listeners stop at once; connections keep sending
+    /// what was queued for up to LINGER, then close.
+    fn drop(&mut self) {
+        let linger = Linger::from_option(self.options.linger());
+        // Pipes that arrive from now on are let go by the closed inbox.
+        for event in self.inbox.close() {
+            if let SocketEvent::Attached(pipe) = event {
+                pipe.set_linger(linger);
+            }
+        }
+        for idx in self.pipes.indices() {
+            let pipe = self.pipes.remove(idx);
+            pipe.set_linger(linger);
+        }
+        if !self.bound.is_empty() {
+            let socket_id = self.id;
+            self.shard.run(move |cx| tcp::stop_listeners(cx, socket_id));
+        }
+        self.ctx.socket_closed(self.id);
+    }
+}

@@ -1,0 +1,31 @@
+//! # ringmq
+//!
+//! A ZeroMQ-compatible messaging library for Linux, built on io_uring with a thread-per-core
+//! layout. It speaks ZMTP 3.1 (and accepts 3.0 peers), so ringmq sockets talk to libzmq,
+//! pyzmq and zmq.rs peers.
+//!
+//! ```
+//! use ringmq::{Context, Flags, SocketType};
+//!
+//! let ctx = Context::new()?;
+//! let mut pull = ctx.socket(SocketType::Pull)?;
+//! pull.bind("tcp://127.0.0.1:*")?;
+//! let mut push = ctx.socket(SocketType::Push)?;
+//! push.connect(&pull.last_endpoint())?;
+//! push.send_multipart(["a", "multipart", "message"], Flags::NONE)?;
+//! let frames = pull.recv_multipart(Flags::NONE)?;
+//! assert_eq!(frames, ["a", "multipart", "message"]);
+//! # Ok::<(), ringmq::Error>(())
+//! ```
+//!
+//! The pieces: a [`Context`] runs shards (I/O threads, each with its own io_uring);
+//! a [`Socket`] is used from one application thread at a time and reaches its shard only
+//! through lock-free queues. See `docs/architecture.md` in the repository for the design.
+
+pub use bytes::Bytes;
+pub use ringmq_sockets::{Context, ContextBuilder, Error, Flags, Msg, Result, Socket, SocketType};
+
+/// errno values libzmq defines beyond the system's (for matching [`Error::errno`]).
+pub mod errno {
+    pub use ringmq_transports::error::{EFSM, ETERM};
+}

@@ -1,0 +1,277 @@
+//! `Msg`: one frame of a message, on `bytes::Bytes`.
+//!
+//! Small bodies are stored inline (like libzmq's "very small messages"), so sending or
+//! receiving a short frame allocates nothing; larger ones are a `Bytes`, shared without
+//! copying. Either way the API is the same: a byte slice and a MORE flag.
+
+use bytes::Bytes;
+
+/// Bodies up to this many bytes are kept inline in the `Msg` itself.
+pub const INLINE_CAPACITY: usize = 70;
+
+#[derive(Clone)]
+enum Body {
+    Inline { len: u8, data: [u8; INLINE_CAPACITY] },
+    Shared(Bytes),
+}
+
+/// One frame of a (possibly multipart) message.
+///
+/// ```
+/// use ringmq_transports::Msg;
+/// let mut m = Msg::from("hello");
+/// assert_eq!(&m[..], b"hello");
+/// assert!(!m.more());
+/// m.set_more(true);
+/// assert!(m.more());
+/// ```
+#[derive(Clone)]
+pub struct Msg {
+    body: Body,
+    more: bool,
+}
+
+impl Msg {
+    /// An empty frame.
+    pub const fn new() -> Self {
+        Self {
+            body: Body::Inline {
+                len: 0,
+                data: [0; INLINE_CAPACITY],
+            },
+            more: false,
+        }
+    }
+
+    /// A frame holding a copy of `data` (inline when it is small).
+    #[inline]
+    pub fn copy_from_slice(data: &[u8]) -> Self {
+        let body = if data.len() <= INLINE_CAPACITY {
+            let mut inline = [0u8; INLINE_CAPACITY];
+            inline[..data.len()].copy_from_slice(data);
+            Body::Inline {
+                len: data.len() as u8,
+                data: inline,
+            }
+        } else {
+            Body::Shared(Bytes::copy_from_slice(data))
+        };
+        Self { body, more: false }
+    }
+
+    /// The frame's bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.body {
+            Body::Inline { len, data } => &data[..usize::from(*len)],
+            Body::Shared(b) => b,
+        }
+    }
+
+    /// Length of the body in bytes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        match &self.body {
+            Body::Inline { len, .. } => usize::from(*len),
+            Body::Shared(b) => b.len(),
+        }
+    }
+
+    /// `true` for an empty frame.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `true` if another frame of the same message follows (libzmq's `zmq_msg_more`).
+    #[inline]
+    pub fn more(&self) -> bool {
+        self.more
+    }
+
+    /// Sets the MORE flag.
+    #[inline]
+    pub fn set_more(&mut self, more: bool) {
+        self.more = more;
+    }
+
+    /// Returns the frame with the MORE flag set to `more`.
+    #[inline]
+    pub fn with_more(mut self, more: bool) -> Self {
+        self.more = more;
+        self
+    }
+
+    /// The body as `Bytes` (a copy for inline bodies, which are small; free otherwise).
+    pub fn into_bytes(self) -> Bytes {
+        match self.body {
+            Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
+            Body::Shared(b) => b,
+        }
+    }
+
+    /// The body as `Bytes` if it is stored as such (large bodies), without copying.
+    pub fn shared_bytes(&self) -> Option<&Bytes> {
+        match &self.body {
+            Body::Shared(b) => Some(b),
+            Body::Inline { .. } => None,
+        }
+    }
+}
+
+impl Default for Msg {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::ops::Deref for Msg {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for Msg {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let data = self.as_bytes();
+        let shown = &data[..data.len().min(32)];
+        write!(
+            f,
+            "Msg({} B{}, {:?}",
+            data.len(),
+            if self.more { ", more" } else { "" },
+            Bytes::copy_from_slice(shown)
+        )?;
+        if data.len() > shown.len() {
+            f.write_str("…")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl PartialEq for Msg {
+    fn eq(&self, other: &Self) -> bool {
+        self.more == other.more && self.as_bytes() == other.as_bytes()
+    }
+}
+impl Eq for Msg {}
+
+impl PartialEq<[u8]> for Msg {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.as_bytes() == other
+    }
+}
+
+impl PartialEq<&[u8]> for Msg {
+    fn eq(&self, other: &&[u8]) -> bool {
+        self.as_bytes() == *other
+    }
+}
+
+impl PartialEq<&str> for Msg {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl From<Bytes> for Msg {
+    /// Small bodies are copied inline; larger ones are kept as the given `Bytes` (no copy).
+    fn from(b: Bytes) -> Self {
+        if b.len() <= INLINE_CAPACITY {
+            Self::copy_from_slice(&b)
+        } else {
+            Self {
+                body: Body::Shared(b),
+                more: false,
+            }
+        }
+    }
+}
+
+impl From<Vec<u8>> for Msg {
+    fn from(v: Vec<u8>) -> Self {
+        if v.len() <= INLINE_CAPACITY {
+            Self::copy_from_slice(&v)
+        } else {
+            Self::from(Bytes::from(v))
+        }
+    }
+}
+
+impl From<&[u8]> for Msg {
+    fn from(s: &[u8]) -> Self {
+        Self::copy_from_slice(s)
+    }
+}
+
+impl<const N: usize> From<&[u8; N]> for Msg {
+    fn from(s: &[u8; N]) -> Self {
+        Self::copy_from_slice(s)
+    }
+}
+
+impl From<&str> for Msg {
+    fn from(s: &str) -> Self {
+        Self::copy_from_slice(s.as_bytes())
+    }
+}
+
+impl From<String> for Msg {
+    fn from(s: String) -> Self {
+        Self::from(s.into_bytes())
+    }
+}
+
+impl From<&Msg> for Msg {
+    fn from(m: &Msg) -> Self {
+        m.clone()
+    }
+}
+
+impl ringmq_engine::spsc::Frame for Msg {
+    #[inline]
+    fn has_more(&self) -> bool {
+        self.more
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_bodies_are_inline_and_large_ones_shared() {
+        let small = Msg::from(vec![7u8; INLINE_CAPACITY]);
+        assert!(small.shared_bytes().is_none());
+        assert_eq!(small.len(), INLINE_CAPACITY);
+        let big = Bytes::from(vec![9u8; INLINE_CAPACITY + 1]);
+        let m = Msg::from(big.clone());
+        assert_eq!(
+            m.shared_bytes().map(|b| b.as_ptr()),
+            Some(big.as_ptr()),
+            "no copy"
+        );
+        assert_eq!(m.into_bytes(), big);
+    }
+
+    #[test]
+    fn msg_stays_compact() {
+        assert!(std::mem::size_of::<Msg>() <= 80, "{}", std::mem::size_of::<Msg>());
+    }
+
+    #[test]
+    fn equality_compares_bytes_and_more_flag() {
+        assert_eq!(Msg::from("a"), Msg::from(&b"a"[..]));
+        assert_ne!(Msg::from("a"), Msg::from("a").with_more(true));
+        assert!(Msg::from("abc") == "abc");
+        assert!(Msg::new().is_empty());
+    }
+}

@@ -1,0 +1,139 @@
+//! The TCP transport on a shard: listeners that accept, sessions that connect (and
+//! reconnect), and the ZMTP codec driven over each connection with io_uring.
+//!
+//! Entry points are plain functions to call inside a closure running on the socket's shard
+//! ([`start_listener`], [`stop_listener`], [`stop_listeners`], [`start_connect`]); the socket
+//! itself creates the listening socket synchronously (so bind errors are reported at once)
+//! and the pipes of its connections.
+
+mod listener;
+mod session;
+pub mod sys;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ringmq_engine::{ShardCx, TaskId};
+
+use crate::pipe::{ShardPipe, SocketInbox};
+use crate::zmtp::ZmtpConfig;
+
+pub use listener::Listener;
+pub use session::Session;
+pub use sys::TcpTuning;
+
+/// Identifies a socket across its shard's state.
+pub type SocketId = u64;
+
+/// What a socket's connections need from its options, fixed when bind or connect is called
+/// (as libzmq snapshots options then).
+#[derive(Clone, Debug)]
+pub struct TcpOptions {
+    /// The codec's configuration.
+    pub zmtp: Arc<ZmtpConfig>,
+    /// SNDHWM for pipes of accepted connections.
+    pub sndhwm: usize,
+    /// RCVHWM for pipes of accepted connections.
+    pub rcvhwm: usize,
+    /// RECONNECT_IVL; `None` (-1) disables reconnection.
+    pub reconnect_ivl: Option<Duration>,
+    /// RECONNECT_IVL_MAX; `None` (0) keeps the interval constant.
+    pub reconnect_ivl_max: Option<Duration>,
+    /// BACKLOG for listeners.
+    pub backlog: i32,
+    /// Per-connection socket options.
+    pub tuning: TcpTuning,
+    /// Largest batch of octets handed to one `sendmsg`.
+    pub batch_limit: usize,
+}
+
+impl TcpOptions {
+    /// libzmq's defaults around a codec configuration.
+    pub fn new(zmtp: Arc<ZmtpConfig>) -> Self {
+        Self {
+            zmtp,
+            sndhwm: 1000,
+            rcvhwm: 1000,
+            reconnect_ivl: Some(Duration::from_millis(100)),
+            reconnect_ivl_max: None,
+            backlog: 100,
+            tuning: TcpTuning::default(),
+            batch_limit: 256 * 1024,
+        }
+    }
+}
+
+/// The listeners of each socket on one shard.
+#[derive(Debug, Default)]
+struct Listeners {
+    by_socket: HashMap<SocketId, Vec<(String, TaskId)>>,
+}
+
+/// Starts accepting on `fd` (already bound and listening) for socket `socket`; `endpoint` is
+/// the resolved endpoint string pipes of accepted peers are tagged with.
+pub fn start_listener(
+    cx: &mut ShardCx<'_>,
+    socket: SocketId,
+    fd: OwnedFd,
+    endpoint: String,
+    options: Arc<TcpOptions>,
+    inbox: Arc<SocketInbox>,
+) {
+    let id = Listener::spawn(cx, fd, endpoint.clone(), options, inbox);
+    cx.extension::<Listeners>()
+        .by_socket
+        .entry(socket)
+        .or_default()
+        .push((endpoint, id));
+}
+
+/// Stops socket `socket`'s listener on `endpoint` and closes the connections it accepted.
+/// Returns `false` if there was none.
+pub fn stop_listener(cx: &mut ShardCx<'_>, socket: SocketId, endpoint: &str) -> bool {
+    let found = {
+        let listeners = cx.extension::<Listeners>();
+        let Some(list) = listeners.by_socket.get_mut(&socket) else {
+            return false;
+        };
+        let position = list.iter().position(|(e, _)| e == endpoint);
+        let found = position.map(|i| list.remove(i).1);
+        if list.is_empty() {
+            listeners.by_socket.remove(&socket);
+        }
+        found
+    };
+    match found {
+        Some(id) => {
+            cx.with_task::<Listener, _>(id, |l, cx| l.close(cx, id));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Stops every listener of socket `socket` (the socket is closing).
+pub fn stop_listeners(cx: &mut ShardCx<'_>, socket: SocketId) {
+    let ids = cx
+        .extension::<Listeners>()
+        .by_socket
+        .remove(&socket)
+        .unwrap_or_default();
+    for (_, id) in ids {
+        cx.with_task::<Listener, _>(id, |l, cx| l.close(cx, id));
+    }
+}
+
+/// Starts connecting to `target` for the pipe `pipe` (whose socket end the socket already
+/// holds), reconnecting as the options say until the socket lets go of the pipe.
+pub fn start_connect(
+    cx: &mut ShardCx<'_>,
+    pipe: ShardPipe,
+    options: Arc<TcpOptions>,
+    target: SocketAddr,
+    source: Option<SocketAddr>,
+) -> TaskId {
+    Session::spawn_connect(cx, pipe, options, target, source)
+}

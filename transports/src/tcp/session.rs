@@ -1,0 +1,855 @@
+//! A session: one peer of a socket over TCP, as a shard task.
+//!
+//! A connecting session owns its pipe for its whole life and replaces its TCP connection as
+//! often as it breaks (RECONNECT_IVL with optional doubling up to RECONNECT_IVL_MAX, plus
+//! jitter, as libzmq does); messages queue in the pipe meanwhile, up to SNDHWM. An accepted
+//! session has one connection and creates its pipe when the handshake completes.
+//!
+//! Each connection gets a generation number that is part of every operation's tag, so
+//! completions of a connection that was replaced are recognised; a replaced connection stays
+//! "retired" (fd open, buffers alive) until its last operation has completed.
+//!
+//! Data path: received bytes go through the codec into the pipe, published once per received
+//! chunk; outgoing messages are drained from the pipe into a [`WriteBatch`] at the end of the
+//! loop turn (one `sendmsg` per connection per turn), with one send in flight at a time.
+
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use io_uring::{opcode, types};
+use ringmq_engine::task::Completion;
+use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
+
+use super::TcpOptions;
+use super::sys::{self, RawAddr};
+use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
+use crate::zmtp::{Connection, Event, PeerInfo, WriteBatch};
+
+const OP_CONNECT: u8 = 1;
+const OP_RECV: u8 = 2;
+const OP_SEND: u8 = 3;
+const OP_CANCEL: u8 = 4;
+
+fn tag(generation: u8, op: u8) -> u16 {
+    (u16::from(generation) << 8) | u16::from(op)
+}
+
+fn untag(tag: u16) -> (u8, u8) {
+    ((tag >> 8) as u8, tag as u8)
+}
+
+enum Role {
+    Connect {
+        target: SocketAddr,
+        source: Option<SocketAddr>,
+        /// The next reconnect interval (grows with RECONNECT_IVL_MAX).
+        backoff: Option<Duration>,
+        /// When to try again, while disconnected.
+        retry_at: Option<Instant>,
+    },
+    Accepted {
+        listener_closed: Arc<AtomicBool>,
+        origin: String,
+        inbox: Arc<SocketInbox>,
+    },
+}
+
+/// One TCP connection of a session.
+struct Conn {
+    generation: u8,
+    fd: OwnedFd,
+    /// The codec, once the TCP connection is established.
+    zmtp: Option<Connection>,
+    inflight: u32,
+    recv_armed: bool,
+    sending: bool,
+    out: WriteBatch,
+    iovecs: Vec<libc::iovec>,
+    msghdr: Box<libc::msghdr>,
+    /// Kept alive for the connect operation.
+    addr: Box<RawAddr>,
+    /// Received octets not yet decoded because the socket's queue was full.
+    pending_input: Vec<u8>,
+    input_stopped: bool,
+}
+
+impl Conn {
+    fn new(generation: u8, fd: OwnedFd, addr: RawAddr) -> Self {
+        // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+        let msghdr: libc::msghdr = unsafe { std::mem::zeroed() };
+        Self {
+            generation,
+            fd,
+            zmtp: None,
+            inflight: 0,
+            recv_armed: false,
+            sending: false,
+            out: WriteBatch::new(),
+            iovecs: Vec::new(),
+            msghdr: Box::new(msghdr),
+            addr: Box::new(addr),
+            pending_input: Vec::new(),
+            input_stopped: false,
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        self.zmtp.as_ref().is_some_and(|z| z.is_ready())
+    }
+
+    /// Submits an operation for this connection and counts it.
+    ///
+    /// # Safety
+    ///
+    /// As [`ShardCx::submit`]: what the entry points to must live until it completes; here
+    /// that is this connection's boxed fields, which live until `inflight` is back to zero.
+    unsafe fn submit(&mut self, cx: &mut ShardCx<'_>, me: TaskId, op: u8, entry: io_uring::squeue::Entry) {
+        self.inflight += 1;
+        // SAFETY: forwarded from the caller.
+        unsafe { cx.submit(me, tag(self.generation, op), entry) };
+    }
+
+    fn cancel(&mut self, cx: &mut ShardCx<'_>, me: TaskId, op: u8) {
+        self.inflight += 1;
+        cx.cancel(me, tag(self.generation, op), tag(self.generation, OP_CANCEL));
+    }
+
+    fn arm_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
+        if self.recv_armed || self.input_stopped {
+            return;
+        }
+        let group = cx.buffers().group();
+        let fd = types::Fd(self.fd.as_raw_fd());
+        let entry = if cx.features().multishot_recv {
+            opcode::RecvMulti::new(fd, group).build()
+        } else {
+            opcode::Recv::new(fd, std::ptr::null_mut(), cx.buffers().buffer_size())
+                .buf_group(group)
+                .build()
+                .flags(io_uring::squeue::Flags::BUFFER_SELECT)
+        };
+        // SAFETY: a provided-buffer receive points only into the shard's buffer ring, which
+        // outlives every task.
+        unsafe { self.submit(cx, me, OP_RECV, entry) };
+        self.recv_armed = true;
+    }
+
+    fn submit_send(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
+        self.out.fill_iovecs(&mut self.iovecs);
+        self.msghdr.msg_iov = self.iovecs.as_mut_ptr();
+        self.msghdr.msg_iovlen = self.iovecs.len();
+        let entry = opcode::SendMsg::new(types::Fd(self.fd.as_raw_fd()), &*self.msghdr)
+            .flags(libc::MSG_NOSIGNAL as u32)
+            .build();
+        // SAFETY: the msghdr is boxed, the iovec array and the bytes it points to are owned by
+        // `out`, and neither is touched until this send completes (`sending` guards them).
+        unsafe { self.submit(cx, me, OP_SEND, entry) };
+        self.sending = true;
+    }
+
+    /// Stops the connection: shuts the socket down (so pending operations complete) and
+    /// cancels the receive. It is dropped once its last operation completes.
+    fn retire(&mut self, cx: &mut ShardCx<'_>, me: TaskId, graceful: bool) {
+        if graceful {
+            // SAFETY: shutdown on our own descriptor.
+            unsafe { libc::shutdown(self.fd.as_raw_fd(), libc::SHUT_WR) };
+        } else {
+            sys::shutdown(self.fd.as_raw_fd());
+        }
+        if self.recv_armed {
+            self.cancel(cx, me, OP_RECV);
+        }
+        self.input_stopped = true;
+    }
+}
+
+/// A peer of a socket over TCP (see the module documentation).
+pub struct Session {
+    me: TaskId,
+    shard: ShardRef,
+    role: Role,
+    options: Arc<TcpOptions>,
+    pipe: Option<ShardPipe>,
+    conn: Option<Conn>,
+    retired: Vec<Conn>,
+    next_generation: u8,
+    /// Set once the socket has let go of the pipe.
+    linger: Option<Linger>,
+    timer: Option<(Instant, u64)>,
+    timer_seq: u64,
+    flush_requested: bool,
+    done: bool,
+    jitter_state: u64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("me", &self.me)
+            .field("connected", &self.conn.is_some())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    fn new(
+        me: TaskId,
+        shard: ShardRef,
+        role: Role,
+        options: Arc<TcpOptions>,
+        pipe: Option<ShardPipe>,
+    ) -> Self {
+        let seed = (me.to_raw() ^ 0x9e37_79b9_7f4a_7c15).wrapping_mul(0x2545_f491_4f6c_dd1d) | 1;
+        Self {
+            me,
+            shard,
+            role,
+            options,
+            pipe,
+            conn: None,
+            retired: Vec::new(),
+            next_generation: 0,
+            linger: None,
+            timer: None,
+            timer_seq: 0,
+            flush_requested: false,
+            done: false,
+            jitter_state: seed,
+        }
+    }
+
+    /// Spawns a session that connects to `target` and serves `pipe`.
+    pub fn spawn_connect(
+        cx: &mut ShardCx<'_>,
+        pipe: ShardPipe,
+        options: Arc<TcpOptions>,
+        target: SocketAddr,
+        source: Option<SocketAddr>,
+    ) -> TaskId {
+        let shard = cx.shard().clone();
+        let id = cx.spawn_with(|me| {
+            pipe.bind_session(me);
+            Box::new(Session::new(
+                me,
+                shard,
+                Role::Connect {
+                    target,
+                    source,
+                    backoff: options.reconnect_ivl,
+                    retry_at: None,
+                },
+                options,
+                Some(pipe),
+            ))
+        });
+        cx.with_task::<Session, _>(id, |s, cx| s.begin_connect(cx));
+        id
+    }
+
+    /// Spawns a session for a connection accepted on `origin`.
+    pub(crate) fn spawn_accepted(
+        cx: &mut ShardCx<'_>,
+        fd: OwnedFd,
+        options: Arc<TcpOptions>,
+        inbox: Arc<SocketInbox>,
+        origin: String,
+        listener_closed: Arc<AtomicBool>,
+    ) -> TaskId {
+        let shard = cx.shard().clone();
+        let id = cx.spawn_with(|me| {
+            Box::new(Session::new(
+                me,
+                shard,
+                Role::Accepted {
+                    listener_closed,
+                    origin,
+                    inbox,
+                },
+                options,
+                None,
+            ))
+        });
+        cx.with_task::<Session, _>(id, |s, cx| {
+            let generation = s.take_generation();
+            // The address is unused for accepted connections.
+            let addr = sys::to_raw(&SocketAddr::from(([0, 0, 0, 0], 0)));
+            s.conn = Some(Conn::new(generation, fd, addr));
+            s.on_established(cx);
+        });
+        id
+    }
+
+    fn take_generation(&mut self) -> u8 {
+        let g = self.next_generation;
+        self.next_generation = self.next_generation.wrapping_add(1);
+        g
+    }
+
+    fn random_jitter(&mut self, below: Duration) -> Duration {
+        // xorshift64*: reconnect jitter only needs to spread peers apart.
+        let mut x = self.jitter_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.jitter_state = x;
+        let nanos = below.as_nanos().max(1) as u64;
+        Duration::from_nanos(x.wrapping_mul(0x2545_f491_4f6c_dd1d) % nanos)
+    }
+
+    // ----- connecting -----
+
+    fn begin_connect(&mut self, cx: &mut ShardCx<'_>) {
+        let Role::Connect {
+            target,
+            source,
+            retry_at,
+            ..
+        } = &mut self.role
+        else {
+            return;
+        };
+        *retry_at = None;
+        let (target, source) = (*target, *source);
+        let attempt = (|| -> std::io::Result<OwnedFd> {
+            let fd = sys::tcp_socket(&target)?;
+            sys::tune(fd.as_raw_fd(), &self.options.tuning)?;
+            if let Some(src) = source {
+                sys::set_int_option(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+                sys::bind(&fd, &src)?;
+            }
+            Ok(fd)
+        })();
+        match attempt {
+            Ok(fd) => {
+                let generation = self.take_generation();
+                let mut conn = Conn::new(generation, fd, sys::to_raw(&target));
+                let entry = opcode::Connect::new(
+                    types::Fd(conn.fd.as_raw_fd()),
+                    (&conn.addr.storage as *const libc::sockaddr_storage).cast(),
+                    conn.addr.len,
+                )
+                .build();
+                // SAFETY: the address is boxed in the connection, which lives until the
+                // operation completes.
+                unsafe { conn.submit(cx, self.me, OP_CONNECT, entry) };
+                self.conn = Some(conn);
+            }
+            Err(_) => self.schedule_reconnect(cx),
+        }
+    }
+
+    fn schedule_reconnect(&mut self, cx: &mut ShardCx<'_>) {
+        let Role::Connect { backoff, .. } = &self.role else {
+            return;
+        };
+        let Some(current) = *backoff else {
+            // RECONNECT_IVL = -1: never reconnect.
+            return;
+        };
+        // Jitter below one base interval spreads peers that lost a server at the same time.
+        let jitter = self.random_jitter(self.options.reconnect_ivl.unwrap_or(current));
+        let grown = match (self.options.reconnect_ivl_max, self.options.reconnect_ivl) {
+            (Some(max), Some(first)) if max > first => (current * 2).min(max),
+            _ => current,
+        };
+        let retry = cx.now() + current + jitter;
+        if let Role::Connect {
+            backoff, retry_at, ..
+        } = &mut self.role
+        {
+            *backoff = Some(grown);
+            *retry_at = Some(retry);
+        }
+        self.rearm_timer(cx);
+    }
+
+    fn on_established(&mut self, cx: &mut ShardCx<'_>) {
+        let now = cx.now();
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        conn.zmtp = Some(Connection::new(self.options.zmtp.clone(), now));
+        conn.arm_recv(cx, self.me);
+        self.request_flush(cx);
+        self.rearm_timer(cx);
+    }
+
+    /// The handshake completed. For an accepted peer this creates the pipe and hands the
+    /// socket its end; fails if the listener was closed meanwhile.
+    fn on_ready(&mut self, _peer: PeerInfo) -> Result<(), String> {
+        match &mut self.role {
+            Role::Connect { backoff, .. } => {
+                // A successful connection resets the back-off, as libzmq's new connecter does.
+                *backoff = self.options.reconnect_ivl;
+                Ok(())
+            }
+            Role::Accepted {
+                listener_closed,
+                origin,
+                inbox,
+            } => {
+                if listener_closed.load(Ordering::Acquire) {
+                    return Err("listener closed during the handshake".into());
+                }
+                let (socket_end, shard_end) = pipe(
+                    inbox.clone(),
+                    self.shard.clone(),
+                    self.options.sndhwm,
+                    self.options.rcvhwm,
+                    Some(origin.clone()),
+                );
+                shard_end.bind_session(self.me);
+                self.pipe = Some(shard_end);
+                inbox.post(SocketEvent::Attached(socket_end));
+                Ok(())
+            }
+        }
+    }
+
+    // ----- input -----
+
+    fn on_recv(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
+        let now = cx.now();
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        if !c.more() {
+            conn.recv_armed = false;
+        }
+        if c.result > 0 {
+            let bid = c.buffer_id().expect("a provided-buffer receive names its buffer");
+            let outcome = {
+                let data = cx.buffers().buffer(bid, c.result as usize);
+                self.feed(data, now)
+            };
+            cx.buffers().recycle(bid);
+            match outcome {
+                Err(reason) => self.fail(cx, &reason),
+                Ok(()) => self.after_input(cx),
+            }
+            return;
+        }
+        match c.result {
+            0 => self.fail(cx, "connection closed by peer"),
+            // ENOBUFS: the shard's buffers ran out; they come back within the turn.
+            // ECANCELED: we stopped the receive ourselves.
+            e if e == -libc::ENOBUFS || e == -libc::ECANCELED => self.after_input(cx),
+            e => self.fail(cx, &std::io::Error::from_raw_os_error(-e).to_string()),
+        }
+    }
+
+    /// Decodes received octets into the pipe, publishing once at the end. When the socket's
+    /// queue is full, stops and keeps the rest in `pending_input` until it has room.
+    fn feed(&mut self, data: &[u8], now: Instant) -> Result<(), String> {
+        let mut pos = 0;
+        while pos < data.len() {
+            let Some(conn) = self.conn.as_mut() else {
+                return Ok(());
+            };
+            if conn.input_stopped {
+                conn.pending_input.extend_from_slice(&data[pos..]);
+                break;
+            }
+            let zmtp = conn
+                .zmtp
+                .as_mut()
+                .expect("input only after the connection is established");
+            if zmtp.is_ready() {
+                if let Some(p) = self.pipe.as_mut() {
+                    if !p.can_write() {
+                        p.flush();
+                        if p.sleep_writer() {
+                            conn.input_stopped = true;
+                        }
+                        continue;
+                    }
+                }
+            }
+            let (used, event) = zmtp.decode(&data[pos..], now).map_err(|e| e.to_string())?;
+            pos += used;
+            match event {
+                None => {}
+                Some(Event::Message(msg)) => {
+                    // While lingering nobody reads incoming messages: drop them.
+                    if self.linger.is_none() {
+                        if let Some(p) = self.pipe.as_mut() {
+                            p.write(msg);
+                        }
+                    }
+                }
+                Some(Event::Ready(peer)) => self.on_ready(peer)?,
+                // Subscriptions matter to PUB/XPUB sockets, which are not built yet.
+                Some(Event::Subscribe(_)) | Some(Event::Cancel(_)) => {}
+            }
+        }
+        if let Some(p) = self.pipe.as_mut() {
+            p.flush();
+        }
+        Ok(())
+    }
+
+    /// After input was handled: stop the receive if the socket's queue is full, otherwise
+    /// keep it armed; send what the codec produced (PONG) and re-arm its timers.
+    fn after_input(&mut self, cx: &mut ShardCx<'_>) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        if conn.input_stopped {
+            if conn.recv_armed {
+                conn.cancel(cx, self.me, OP_RECV);
+                // The cancellation's final completion clears `recv_armed`.
+            }
+        } else {
+            conn.arm_recv(cx, self.me);
+        }
+        if conn
+            .zmtp
+            .as_ref()
+            .is_some_and(|z| z.has_control() || z.is_ready())
+        {
+            self.request_flush(cx);
+        }
+        self.rearm_timer(cx);
+    }
+
+    /// The socket made room: decode what was held back and start receiving again.
+    fn resume_input(&mut self, cx: &mut ShardCx<'_>) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        if !conn.input_stopped || conn.zmtp.is_none() {
+            return;
+        }
+        if let Some(p) = self.pipe.as_mut() {
+            if !p.can_write() && p.sleep_writer() {
+                return;
+            }
+        }
+        conn.input_stopped = false;
+        let pending = std::mem::take(&mut conn.pending_input);
+        match self.feed(&pending, cx.now()) {
+            Err(reason) => self.fail(cx, &reason),
+            Ok(()) => self.after_input(cx),
+        }
+    }
+
+    // ----- output -----
+
+    fn request_flush(&mut self, cx: &mut ShardCx<'_>) {
+        if !self.flush_requested {
+            self.flush_requested = true;
+            cx.defer(self.me);
+        }
+    }
+
+    /// Moves control bytes and queued messages into the write batch and starts a send.
+    fn flush_output(&mut self, cx: &mut ShardCx<'_>) {
+        let batch_limit = self.options.batch_limit;
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        if conn.sending {
+            return;
+        }
+        let Some(zmtp) = conn.zmtp.as_mut() else {
+            return;
+        };
+        loop {
+            zmtp.take_control(&mut conn.out);
+            let Some(p) = self.pipe.as_mut().filter(|_| zmtp.is_ready()) else {
+                break;
+            };
+            let mut mid_message = false;
+            while mid_message || conn.out.len() < batch_limit {
+                match p.read() {
+                    Some(msg) => {
+                        mid_message = msg.more();
+                        zmtp.encode_message(&msg, &mut conn.out);
+                    }
+                    None => break,
+                }
+            }
+            p.release();
+            if !conn.out.is_empty() || self.linger.is_some() {
+                break;
+            }
+            // Idle: sleep on the pipe unless something arrived meanwhile.
+            if p.sleep_reader() {
+                break;
+            }
+        }
+        if !conn.out.is_empty() {
+            conn.submit_send(cx, self.me);
+        }
+    }
+
+    fn on_send(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        conn.sending = false;
+        if c.result < 0 {
+            if c.result == -libc::EAGAIN || c.result == -libc::EINTR {
+                conn.submit_send(cx, self.me);
+                return;
+            }
+            let reason = std::io::Error::from_raw_os_error(-c.result).to_string();
+            self.fail(cx, &reason);
+            return;
+        }
+        conn.out.consume(c.result as usize);
+        if !conn.out.is_empty() {
+            conn.submit_send(cx, self.me);
+            return;
+        }
+        self.flush_output(cx);
+        self.check_linger_done(cx);
+    }
+
+    // ----- connection loss, linger, end -----
+
+    /// Drops the current connection after an error and reconnects or ends.
+    fn fail(&mut self, cx: &mut ShardCx<'_>, _reason: &str) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        if let Some(p) = self.pipe.as_mut() {
+            // A message cut short by the failure never reaches the socket.
+            p.rollback();
+            p.flush();
+        }
+        conn.retire(cx, self.me, false);
+        self.park_retired(conn);
+        match self.role {
+            Role::Connect { .. } => {
+                if self.linger.is_some() && !self.has_queued_output() {
+                    self.finish(cx);
+                } else {
+                    self.schedule_reconnect(cx);
+                }
+            }
+            Role::Accepted { .. } => self.finish(cx),
+        }
+    }
+
+    fn park_retired(&mut self, conn: Conn) {
+        if conn.inflight > 0 {
+            self.retired.push(conn);
+        }
+    }
+
+    fn has_queued_output(&mut self) -> bool {
+        self.pipe.as_mut().is_some_and(|p| p.has_outgoing())
+    }
+
+    /// The socket let go of the pipe (close, disconnect, unbind or refusal).
+    fn check_socket_gone(&mut self, cx: &mut ShardCx<'_>) {
+        if self.linger.is_some() {
+            return;
+        }
+        let Some(linger) = self.pipe.as_ref().and_then(|p| p.socket_gone()) else {
+            return;
+        };
+        self.linger = Some(linger);
+        if matches!(linger, Linger::Until(at) if at <= cx.now()) {
+            self.abort(cx);
+            return;
+        }
+        let connected = self.conn.as_ref().is_some_and(|c| c.is_ready());
+        if !connected && !self.has_queued_output() {
+            self.abort(cx);
+            return;
+        }
+        self.request_flush(cx);
+        self.rearm_timer(cx);
+    }
+
+    fn check_linger_done(&mut self, cx: &mut ShardCx<'_>) {
+        if self.linger.is_none() {
+            return;
+        }
+        let drained = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.is_ready() && !c.sending && c.out.is_empty());
+        if drained && !self.has_queued_output() {
+            if let Some(mut conn) = self.conn.take() {
+                conn.retire(cx, self.me, true);
+                self.park_retired(conn);
+            }
+            self.finish(cx);
+        }
+    }
+
+    /// Closes everything at once, dropping what is queued.
+    fn abort(&mut self, cx: &mut ShardCx<'_>) {
+        if let Some(mut conn) = self.conn.take() {
+            conn.retire(cx, self.me, false);
+            self.park_retired(conn);
+        }
+        self.finish(cx);
+    }
+
+    fn finish(&mut self, _cx: &mut ShardCx<'_>) {
+        self.done = true;
+        // Dropping the pipe tells the socket (if it still holds its end) that the peer is gone.
+        self.pipe = None;
+    }
+
+    /// The listener that accepted this session was closed (unbind or socket close).
+    pub(crate) fn on_listener_closed(&mut self, cx: &mut ShardCx<'_>) {
+        if self.pipe.is_none() {
+            // Still handshaking: no socket knows this peer yet.
+            self.abort(cx);
+        }
+    }
+
+    // ----- timers -----
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let retry = match &self.role {
+            Role::Connect { retry_at, .. } if self.conn.is_none() => *retry_at,
+            _ => None,
+        };
+        let codec = self
+            .conn
+            .as_ref()
+            .and_then(|c| c.zmtp.as_ref())
+            .and_then(|z| z.next_timeout());
+        let linger = self.linger.and_then(|l| l.deadline());
+        [retry, codec, linger].into_iter().flatten().min()
+    }
+
+    fn rearm_timer(&mut self, cx: &mut ShardCx<'_>) {
+        if self.done {
+            return;
+        }
+        let Some(at) = self.next_deadline() else {
+            return;
+        };
+        if self.timer.is_some_and(|(armed, _)| armed <= at) {
+            return;
+        }
+        self.timer_seq += 1;
+        self.timer = Some((at, self.timer_seq));
+        cx.set_timer(self.me, at, self.timer_seq);
+    }
+
+    fn on_tick(&mut self, cx: &mut ShardCx<'_>) {
+        let now = cx.now();
+        if self.linger.and_then(|l| l.deadline()).is_some_and(|d| d <= now) {
+            self.abort(cx);
+            return;
+        }
+        let retry_due = matches!(&self.role, Role::Connect { retry_at: Some(at), .. } if *at <= now);
+        if self.conn.is_none() && retry_due {
+            self.begin_connect(cx);
+        }
+        if let Some(zmtp) = self.conn.as_mut().and_then(|c| c.zmtp.as_mut()) {
+            match zmtp.on_timeout(now) {
+                Err(e) => self.fail(cx, &e.to_string()),
+                Ok(()) => {
+                    if zmtp.has_control() {
+                        self.request_flush(cx);
+                    }
+                }
+            }
+        }
+        self.rearm_timer(cx);
+    }
+
+    fn on_connect_done(&mut self, cx: &mut ShardCx<'_>, result: i32) {
+        if result < 0 {
+            let reason = std::io::Error::from_raw_os_error(-result).to_string();
+            self.fail(cx, &reason);
+            return;
+        }
+        self.on_established(cx);
+    }
+}
+
+impl Task for Session {
+    fn on_completion(&mut self, cx: &mut ShardCx<'_>, _me: TaskId, c: Completion) {
+        let (generation, op) = untag(c.tag);
+        let current = self
+            .conn
+            .as_ref()
+            .is_some_and(|conn| conn.generation == generation);
+        if !current {
+            // A retired connection's operation finished; drop the connection when it is idle.
+            if let Some(i) = self.retired.iter().position(|r| r.generation == generation) {
+                if !c.more() {
+                    self.retired[i].inflight -= 1;
+                }
+                if op == OP_RECV && c.result > 0 {
+                    if let Some(bid) = c.buffer_id() {
+                        cx.buffers().recycle(bid);
+                    }
+                }
+                if self.retired[i].inflight == 0 {
+                    self.retired.swap_remove(i);
+                }
+            }
+            return;
+        }
+        if !c.more() {
+            if let Some(conn) = self.conn.as_mut() {
+                conn.inflight -= 1;
+            }
+        }
+        match op {
+            OP_CONNECT => self.on_connect_done(cx, c.result),
+            OP_RECV => self.on_recv(cx, c),
+            OP_SEND => self.on_send(cx, c),
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, cx: &mut ShardCx<'_>, _me: TaskId, tag: u64) {
+        if self.timer.is_some_and(|(_, seq)| seq == tag) {
+            self.timer = None;
+            self.on_tick(cx);
+        }
+    }
+
+    fn on_wake(&mut self, cx: &mut ShardCx<'_>, _me: TaskId) {
+        if self.done {
+            return;
+        }
+        self.check_socket_gone(cx);
+        if self.done {
+            return;
+        }
+        // The socket may have made room in a queue we were blocked on.
+        self.resume_input(cx);
+        self.request_flush(cx);
+    }
+
+    fn on_deferred(&mut self, cx: &mut ShardCx<'_>, _me: TaskId) {
+        self.flush_requested = false;
+        if self.done {
+            return;
+        }
+        if let Some(conn) = self.conn.as_mut() {
+            conn.arm_recv(cx, self.me);
+        }
+        self.flush_output(cx);
+        self.check_linger_done(cx);
+    }
+
+    fn on_shard_stop(&mut self, cx: &mut ShardCx<'_>, _me: TaskId) {
+        self.abort(cx);
+    }
+
+    fn is_done(&self) -> bool {
+        self.done
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}

@@ -1,0 +1,660 @@
+//! One ZMTP connection as a state machine: greeting, NULL handshake, traffic, heartbeats.
+//!
+//! Inputs: received bytes ([`Connection::decode`]) and the time ([`Connection::on_timeout`]).
+//! Outputs: [`Event`]s, control bytes to send ([`Connection::take_control`]) and the next
+//! deadline ([`Connection::next_timeout`]). Message frames are written by the driver with
+//! [`Connection::encode_message`] once [`Connection::is_ready`].
+//!
+//! Control bytes (greeting, READY, PING, PONG) are only ever taken by the driver between
+//! messages, so a command never lands inside a multipart message on the wire.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::batch::WriteBatch;
+use super::command::{Command, Metadata, encode_command};
+use super::frame::{DecodedFrame, FrameDecoder, FrameError};
+use super::greeting::{Greeting, GreetingError, our_greeting};
+use crate::msg::Msg;
+use crate::socket_type::SocketType;
+
+/// Limit on a command frame during the handshake (a READY with its metadata).
+const HANDSHAKE_COMMAND_LIMIT: u64 = 1 << 20;
+
+/// What a connection needs to know about its socket.
+#[derive(Clone, Debug)]
+pub struct ZmtpConfig {
+    /// Our socket type, announced as `Socket-Type` and checked against the peer's.
+    pub socket_type: SocketType,
+    /// Our routing id, announced as `Identity` by REQ, DEALER and ROUTER.
+    pub routing_id: Bytes,
+    /// MAXMSGSIZE: larger message frames close the connection. `None` = unlimited.
+    pub max_msg_size: Option<u64>,
+    /// HANDSHAKE_IVL: time allowed from connection to a completed handshake.
+    pub handshake_timeout: Option<Duration>,
+    /// HEARTBEAT_IVL: send a PING this often.
+    pub heartbeat_interval: Option<Duration>,
+    /// HEARTBEAT_TTL: announced in our PINGs (the peer may drop us after this silence).
+    pub heartbeat_ttl: Option<Duration>,
+    /// HEARTBEAT_TIMEOUT: close if nothing arrives this long after a PING.
+    pub heartbeat_timeout: Option<Duration>,
+    /// Copy bodies up to this size into the write batch; reference larger ones.
+    pub copy_threshold: usize,
+}
+
+impl ZmtpConfig {
+    /// A configuration with libzmq's defaults for `socket_type`.
+    pub fn new(socket_type: SocketType) -> Self {
+        Self {
+            socket_type,
+            routing_id: Bytes::new(),
+            max_msg_size: None,
+            handshake_timeout: Some(Duration::from_secs(30)),
+            heartbeat_interval: None,
+            heartbeat_ttl: None,
+            heartbeat_timeout: None,
+            copy_threshold: 8 * 1024,
+        }
+    }
+}
+
+/// What we learnt about the peer in the handshake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The peer's socket type.
+    pub socket_type: SocketType,
+    /// The peer's `Identity` property, if it sent one.
+    pub routing_id: Option<Bytes>,
+    /// The peer's (major, minor) ZMTP version.
+    pub version: (u8, u8),
+    /// All metadata properties the peer sent.
+    pub metadata: Metadata,
+}
+
+/// Something the connection reports to its driver.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The handshake completed; messages may flow.
+    Ready(PeerInfo),
+    /// A message frame arrived.
+    Message(Msg),
+    /// A SUBSCRIBE command arrived (ZMTP 3.1 subscribers).
+    Subscribe(Bytes),
+    /// A CANCEL command arrived (ZMTP 3.1 subscribers).
+    Cancel(Bytes),
+}
+
+/// Why a connection must be closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// The peer's greeting does not start with a ZMTP 2.0+ signature.
+    BadSignature,
+    /// The peer speaks ZMTP 1.0 or 2.0.
+    UnsupportedVersion(u8),
+    /// The peer's security mechanism differs from ours.
+    MechanismMismatch {
+        /// Our mechanism.
+        ours: String,
+        /// The peer's.
+        theirs: String,
+    },
+    /// A malformed frame or command.
+    Malformed(String),
+    /// A message frame larger than MAXMSGSIZE.
+    MessageTooLarge {
+        /// Frame size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The peer's socket type cannot talk to ours.
+    IncompatibleSocketType {
+        /// Ours.
+        ours: SocketType,
+        /// The peer's, as sent.
+        theirs: String,
+    },
+    /// The peer sent an ERROR command.
+    PeerError(String),
+    /// The handshake did not complete in time.
+    HandshakeTimeout,
+    /// No traffic arrived within the heartbeat timeout or the peer's TTL.
+    HeartbeatTimeout,
+}
+
+impl std::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BadSignature => f.write_str("peer did not send a ZMTP signature"),
+            Self::UnsupportedVersion(v) => write!(f, "peer speaks ZMTP {v}.x; ringmq needs 3.0 or later"),
+            Self::MechanismMismatch { ours, theirs } => {
+                write!(f, "security mechanism mismatch: ours {ours}, peer's {theirs}")
+            }
+            Self::Malformed(what) => write!(f, "malformed input: {what}"),
+            Self::MessageTooLarge { size, max } => {
+                write!(f, "message frame of {size} octets exceeds MAXMSGSIZE {max}")
+            }
+            Self::IncompatibleSocketType { ours, theirs } => {
+                write!(f, "a {theirs} peer cannot connect to a {ours} socket")
+            }
+            Self::PeerError(reason) => write!(f, "peer sent ERROR: {reason}"),
+            Self::HandshakeTimeout => f.write_str("handshake timed out"),
+            Self::HeartbeatTimeout => f.write_str("heartbeat timed out"),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+impl From<FrameError> for ProtocolError {
+    fn from(e: FrameError) -> Self {
+        match e {
+            FrameError::MessageTooLarge { size, max } => ProtocolError::MessageTooLarge { size, max },
+            other => ProtocolError::Malformed(format!("{other:?}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Greeting,
+    Handshake,
+    Traffic,
+}
+
+/// The ZMTP state machine of one connection (NULL mechanism).
+#[derive(Debug)]
+pub struct Connection {
+    config: Arc<ZmtpConfig>,
+    phase: Phase,
+    greeting: Greeting,
+    decoder: FrameDecoder,
+    control: Vec<u8>,
+    peer_version: (u8, u8),
+    handshake_deadline: Option<Instant>,
+    next_ping: Option<Instant>,
+    ping_deadline: Option<Instant>,
+    ttl_deadline: Option<Instant>,
+}
+
+impl Connection {
+    /// A new connection; our greeting is queued as control bytes at once (we send the whole
+    /// greeting immediately, which RFC 37 allows when not detecting ZMTP 1.0/2.0 peers).
+    pub fn new(config: Arc<ZmtpConfig>, now: Instant) -> Self {
+        let mut control = Vec::with_capacity(128);
+        control.extend_from_slice(&our_greeting("NULL", false));
+        let handshake_deadline = config.handshake_timeout.map(|t| now + t);
+        Self {
+            decoder: FrameDecoder::new(config.max_msg_size, HANDSHAKE_COMMAND_LIMIT),
+            config,
+            phase: Phase::Greeting,
+            greeting: Greeting::default(),
+            control,
+            peer_version: (0, 0),
+            handshake_deadline,
+            next_ping: None,
+            ping_deadline: None,
+            ttl_deadline: None,
+        }
+    }
+
+    /// `true` once the handshake completed.
+    pub fn is_ready(&self) -> bool {
+        self.phase == Phase::Traffic
+    }
+
+    /// The peer's ZMTP version, once its greeting is in.
+    pub fn peer_version(&self) -> (u8, u8) {
+        self.peer_version
+    }
+
+    /// `true` if there are control bytes to send.
+    pub fn has_control(&self) -> bool {
+        !self.control.is_empty()
+    }
+
+    /// Moves pending control bytes into `batch`. Call only between messages.
+    pub fn take_control(&mut self, batch: &mut WriteBatch) {
+        if !self.control.is_empty() {
+            batch.push_copy(&self.control);
+            self.control.clear();
+        }
+    }
+
+    /// Frames one message frame into `batch`.
+    #[inline]
+    pub fn encode_message(&self, msg: &Msg, batch: &mut WriteBatch) {
+        debug_assert!(self.is_ready());
+        batch.push_message_frame(msg, self.config.copy_threshold);
+    }
+
+    /// `true` when no frame is half-received.
+    pub fn at_frame_boundary(&self) -> bool {
+        self.decoder.at_frame_boundary()
+    }
+
+    /// Consumes received octets: returns how many were used and at most one event. When it
+    /// returns no event, all of `input` was used.
+    pub fn decode(&mut self, input: &[u8], now: Instant) -> Result<(usize, Option<Event>), ProtocolError> {
+        match self.phase {
+            Phase::Greeting => self.decode_greeting(input),
+            Phase::Handshake => self.decode_handshake(input, now),
+            Phase::Traffic => {
+                if !input.is_empty() {
+                    // Any traffic is a sign of life (RFC 37).
+                    self.ping_deadline = None;
+                    self.ttl_deadline = None;
+                }
+                self.decode_traffic(input, now)
+            }
+        }
+    }
+
+    fn decode_greeting(&mut self, input: &[u8]) -> Result<(usize, Option<Event>), ProtocolError> {
+        let used = self.greeting.feed(input).map_err(|e| match e {
+            GreetingError::BadSignature => ProtocolError::BadSignature,
+            GreetingError::OldVersion(v) => ProtocolError::UnsupportedVersion(v),
+        })?;
+        if self.greeting.is_complete() {
+            self.peer_version = self.greeting.version();
+            if self.greeting.mechanism_field() != &our_greeting("NULL", false)[12..32] {
+                return Err(ProtocolError::MechanismMismatch {
+                    ours: "NULL".into(),
+                    theirs: String::from_utf8_lossy(self.greeting.mechanism()).into_owned(),
+                });
+            }
+            self.queue_ready();
+            self.phase = Phase::Handshake;
+        }
+        Ok((used, None))
+    }
+
+    fn queue_ready(&mut self) {
+        let mut metadata = Metadata::new();
+        metadata.push(
+            "Socket-Type",
+            Bytes::from_static(self.config.socket_type.name().as_bytes()),
+        );
+        if self.config.socket_type.announces_identity() {
+            metadata.push("Identity", self.config.routing_id.clone());
+        }
+        let mut data = Vec::new();
+        metadata.encode(&mut data);
+        encode_command("READY", &data, &mut self.control);
+    }
+
+    fn decode_handshake(
+        &mut self,
+        input: &[u8],
+        now: Instant,
+    ) -> Result<(usize, Option<Event>), ProtocolError> {
+        let (used, frame) = self.decoder.decode(input)?;
+        let Some(frame) = frame else {
+            return Ok((used, None));
+        };
+        let DecodedFrame::Command(body) = frame else {
+            return Err(ProtocolError::Malformed(
+                "message frame before the handshake completed".into(),
+            ));
+        };
+        match Command::parse(&body).map_err(|e| ProtocolError::Malformed(e.into()))? {
+            Command::Ready(metadata) => {
+                let peer = self.check_peer(metadata)?;
+                self.phase = Phase::Traffic;
+                self.handshake_deadline = None;
+                self.decoder.set_max_command_size(
+                    self.config
+                        .max_msg_size
+                        .unwrap_or(u64::MAX >> 1)
+                        .max(HANDSHAKE_COMMAND_LIMIT),
+                );
+                self.next_ping = self.config.heartbeat_interval.map(|ivl| now + ivl);
+                Ok((used, Some(Event::Ready(peer))))
+            }
+            Command::Error(reason) => Err(ProtocolError::PeerError(reason)),
+            other => Err(ProtocolError::Malformed(format!(
+                "expected READY in the NULL handshake, got {}",
+                command_name(&other)
+            ))),
+        }
+    }
+
+    fn check_peer(&mut self, metadata: Metadata) -> Result<PeerInfo, ProtocolError> {
+        let ours = self.config.socket_type;
+        let Some(raw_type) = metadata.get("Socket-Type") else {
+            return Err(ProtocolError::Malformed("READY without a Socket-Type".into()));
+        };
+        let theirs = String::from_utf8_lossy(raw_type).into_owned();
+        let socket_type = SocketType::from_name(raw_type)
+            .filter(|t| ours.is_compatible_with(*t))
+            .ok_or_else(|| {
+                // RFC 37: answer an invalid socket type with ERROR, then disconnect.
+                let reason = b"Invalid socket type";
+                let mut data = vec![reason.len() as u8];
+                data.extend_from_slice(reason);
+                encode_command("ERROR", &data, &mut self.control);
+                ProtocolError::IncompatibleSocketType {
+                    ours,
+                    theirs: theirs.clone(),
+                }
+            })?;
+        let routing_id = metadata.get("Identity").cloned();
+        Ok(PeerInfo {
+            socket_type,
+            routing_id,
+            version: self.peer_version,
+            metadata,
+        })
+    }
+
+    fn decode_traffic(
+        &mut self,
+        input: &[u8],
+        now: Instant,
+    ) -> Result<(usize, Option<Event>), ProtocolError> {
+        let mut used = 0;
+        loop {
+            let (n, frame) = self.decoder.decode(&input[used..])?;
+            used += n;
+            match frame {
+                None => return Ok((used, None)),
+                Some(DecodedFrame::Message(msg)) => return Ok((used, Some(Event::Message(msg)))),
+                Some(DecodedFrame::Command(body)) => {
+                    if let Some(event) = self.on_command(&body, now)? {
+                        return Ok((used, Some(event)));
+                    }
+                    if used == input.len() {
+                        return Ok((used, None));
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, body: &Bytes, now: Instant) -> Result<Option<Event>, ProtocolError> {
+        match Command::parse(body).map_err(|e| ProtocolError::Malformed(e.into()))? {
+            Command::Ping {
+                ttl_deciseconds,
+                context,
+            } => {
+                if ttl_deciseconds > 0 && self.ttl_deadline.is_none() {
+                    self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl_deciseconds) * 100));
+                }
+                encode_command("PONG", context, &mut self.control);
+                Ok(None)
+            }
+            Command::Pong { .. } => Ok(None),
+            Command::Subscribe(topic) => Ok(Some(Event::Subscribe(Bytes::copy_from_slice(topic)))),
+            Command::Cancel(topic) => Ok(Some(Event::Cancel(Bytes::copy_from_slice(topic)))),
+            Command::Error(reason) => Err(ProtocolError::PeerError(reason)),
+            // Unknown commands (and a stray READY) are ignored, as libzmq does.
+            Command::Ready(_) | Command::Unknown(_) => Ok(None),
+        }
+    }
+
+    /// The earliest time [`on_timeout`](Self::on_timeout) has something to do.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        [
+            self.handshake_deadline,
+            self.next_ping,
+            self.ping_deadline,
+            self.ttl_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Advances the timers to `now`: may queue a PING, or fail on a handshake or heartbeat
+    /// timeout.
+    pub fn on_timeout(&mut self, now: Instant) -> Result<(), ProtocolError> {
+        if self.handshake_deadline.is_some_and(|d| d <= now) {
+            return Err(ProtocolError::HandshakeTimeout);
+        }
+        if self.ping_deadline.is_some_and(|d| d <= now) || self.ttl_deadline.is_some_and(|d| d <= now) {
+            return Err(ProtocolError::HeartbeatTimeout);
+        }
+        if let (Some(at), Some(ivl)) = (self.next_ping, self.config.heartbeat_interval) {
+            if at <= now {
+                self.next_ping = Some(now + ivl);
+                // ZMTP 3.0 peers do not know PING; heartbeats are a 3.1 feature.
+                if self.peer_version >= (3, 1) {
+                    let ttl = self
+                        .config
+                        .heartbeat_ttl
+                        .map_or(0, |t| (t.as_millis() / 100).min(u128::from(u16::MAX)) as u16);
+                    encode_command("PING", &ttl.to_be_bytes(), &mut self.control);
+                    if self.ping_deadline.is_none() {
+                        let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+                        self.ping_deadline = Some(now + timeout);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn command_name(c: &Command<'_>) -> String {
+    match c {
+        Command::Ready(_) => "READY".into(),
+        Command::Error(_) => "ERROR".into(),
+        Command::Ping { .. } => "PING".into(),
+        Command::Pong { .. } => "PONG".into(),
+        Command::Subscribe(_) => "SUBSCRIBE".into(),
+        Command::Cancel(_) => "CANCEL".into(),
+        Command::Unknown(name) => String::from_utf8_lossy(name).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zmtp::greeting::GREETING_LEN;
+
+    fn config(t: SocketType) -> Arc<ZmtpConfig> {
+        Arc::new(ZmtpConfig::new(t))
+    }
+
+    /// Feeds `input` fully, collecting events.
+    fn feed(c: &mut Connection, mut input: &[u8], now: Instant) -> Result<Vec<Event>, ProtocolError> {
+        let mut events = Vec::new();
+        while !input.is_empty() {
+            let (n, e) = c.decode(input, now)?;
+            input = &input[n..];
+            events.extend(e);
+        }
+        Ok(events)
+    }
+
+    fn control(c: &mut Connection) -> Vec<u8> {
+        let mut b = WriteBatch::new();
+        c.take_control(&mut b);
+        b.to_vec()
+    }
+
+    /// Runs two connections against each other until both are ready.
+    fn pair(a_type: SocketType, b_type: SocketType) -> (Connection, Connection, Instant) {
+        let now = Instant::now();
+        let mut a = Connection::new(config(a_type), now);
+        let mut b = Connection::new(config(b_type), now);
+        for _ in 0..3 {
+            let to_b = control(&mut a);
+            let to_a = control(&mut b);
+            feed(&mut b, &to_b, now).unwrap();
+            feed(&mut a, &to_a, now).unwrap();
+        }
+        assert!(a.is_ready() && b.is_ready());
+        (a, b, now)
+    }
+
+    #[test]
+    fn handshake_sends_greeting_then_ready_with_socket_type_and_identity() {
+        let now = Instant::now();
+        let mut cfg = ZmtpConfig::new(SocketType::Req);
+        cfg.routing_id = Bytes::from_static(b"me");
+        let mut c = Connection::new(Arc::new(cfg), now);
+        let out = control(&mut c);
+        assert_eq!(out, our_greeting("NULL", false));
+        // Nothing more until the peer's greeting is in.
+        feed(&mut c, &our_greeting("NULL", false)[..40], now).unwrap();
+        assert!(!c.has_control());
+        feed(&mut c, &our_greeting("NULL", false)[40..], now).unwrap();
+        let ready = control(&mut c);
+        let mut expected = vec![0x04, 0, 5];
+        expected.extend_from_slice(b"READY\x0bSocket-Type\0\0\0\x03REQ\x08Identity\0\0\0\x02me");
+        expected[1] = (expected.len() - 2) as u8;
+        assert_eq!(ready, expected);
+    }
+
+    #[test]
+    fn two_connections_complete_the_handshake_and_exchange_messages() {
+        let (a, mut b, now) = pair(SocketType::Push, SocketType::Pull);
+        let mut batch = WriteBatch::new();
+        a.encode_message(&Msg::from("one").with_more(true), &mut batch);
+        a.encode_message(&Msg::from("two"), &mut batch);
+        let events = feed(&mut b, &batch.to_vec(), now).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                Event::Message(Msg::from("one").with_more(true)),
+                Event::Message(Msg::from("two")),
+            ]
+        );
+    }
+
+    #[test]
+    fn ready_reports_the_peer() {
+        let now = Instant::now();
+        let mut a = Connection::new(config(SocketType::Rep), now);
+        let mut peer_cfg = ZmtpConfig::new(SocketType::Req);
+        peer_cfg.routing_id = Bytes::from_static(b"client-7");
+        let mut b = Connection::new(Arc::new(peer_cfg), now);
+        let to_b = control(&mut a);
+        feed(&mut b, &to_b, now).unwrap();
+        let to_a = control(&mut b);
+        let events = feed(&mut a, &to_a, now).unwrap();
+        match &events[..] {
+            [Event::Ready(peer)] => {
+                assert_eq!(peer.socket_type, SocketType::Req);
+                assert_eq!(peer.routing_id.as_deref(), Some(&b"client-7"[..]));
+                assert_eq!(peer.version, (3, 1));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn incompatible_socket_types_get_an_error_command_and_fail() {
+        let now = Instant::now();
+        let mut a = Connection::new(config(SocketType::Push), now);
+        let mut b = Connection::new(config(SocketType::Push), now);
+        let to_b = control(&mut a);
+        feed(&mut b, &to_b, now).unwrap();
+        let to_a = control(&mut b);
+        let err = feed(&mut a, &to_a, now).unwrap_err();
+        assert_eq!(
+            err,
+            ProtocolError::IncompatibleSocketType {
+                ours: SocketType::Push,
+                theirs: "PUSH".into()
+            }
+        );
+        let out = control(&mut a);
+        assert!(out.windows(19).any(|w| w == b"Invalid socket type"), "ERROR sent");
+    }
+
+    #[test]
+    fn mechanism_mismatch_and_early_messages_fail() {
+        let now = Instant::now();
+        let mut c = Connection::new(config(SocketType::Pull), now);
+        let mut g = our_greeting("PLAIN", false);
+        g[32] = 0;
+        assert!(matches!(
+            feed(&mut c, &g, now),
+            Err(ProtocolError::MechanismMismatch { .. })
+        ));
+        let mut c = Connection::new(config(SocketType::Pull), now);
+        let mut input = our_greeting("NULL", false).to_vec();
+        input.extend_from_slice(&[0x00, 1, b'x']);
+        assert!(matches!(
+            feed(&mut c, &input, now),
+            Err(ProtocolError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn zmtp_3_0_peers_are_accepted() {
+        let now = Instant::now();
+        let mut c = Connection::new(config(SocketType::Pull), now);
+        let mut g = our_greeting("NULL", false);
+        g[11] = 0;
+        feed(&mut c, &g, now).unwrap();
+        assert_eq!(c.peer_version(), (3, 0));
+        assert_eq!(GREETING_LEN, 64);
+    }
+
+    #[test]
+    fn ping_is_answered_with_pong_echoing_the_context() {
+        let (_a, mut b, now) = pair(SocketType::Pair, SocketType::Pair);
+        let mut ping = Vec::new();
+        encode_command("PING", &[0, 0, b'h', b'b'], &mut ping);
+        assert!(feed(&mut b, &ping, now).unwrap().is_empty());
+        let mut pong = Vec::new();
+        encode_command("PONG", b"hb", &mut pong);
+        assert_eq!(control(&mut b), pong);
+    }
+
+    #[test]
+    fn heartbeats_ping_on_interval_and_time_out_on_silence() {
+        let now = Instant::now();
+        let mut cfg = ZmtpConfig::new(SocketType::Pair);
+        cfg.heartbeat_interval = Some(Duration::from_millis(100));
+        cfg.heartbeat_ttl = Some(Duration::from_millis(2500));
+        cfg.heartbeat_timeout = Some(Duration::from_millis(300));
+        let mut a = Connection::new(Arc::new(cfg), now);
+        let mut b = Connection::new(config(SocketType::Pair), now);
+        for _ in 0..3 {
+            let to_b = control(&mut a);
+            let to_a = control(&mut b);
+            feed(&mut b, &to_b, now).unwrap();
+            feed(&mut a, &to_a, now).unwrap();
+        }
+        assert_eq!(a.next_timeout(), Some(now + Duration::from_millis(100)));
+        let t1 = now + Duration::from_millis(100);
+        a.on_timeout(t1).unwrap();
+        let mut ping = Vec::new();
+        encode_command("PING", &25u16.to_be_bytes(), &mut ping);
+        assert_eq!(control(&mut a), ping, "TTL sent in deciseconds");
+        // b answers; any traffic clears the timeout.
+        feed(&mut b, &ping, t1).unwrap();
+        let pong = control(&mut b);
+        feed(&mut a, &pong, t1 + Duration::from_millis(10)).unwrap();
+        a.on_timeout(t1 + Duration::from_millis(350)).unwrap();
+        // Silence after the next PING: timeout 300 ms after it.
+        let t2 = t1 + Duration::from_millis(350);
+        control(&mut a);
+        assert_eq!(
+            a.on_timeout(t2 + Duration::from_millis(300)),
+            Err(ProtocolError::HeartbeatTimeout)
+        );
+        // The receiver of a PING with a TTL drops the connection after that much silence.
+        assert_eq!(
+            b.on_timeout(t1 + Duration::from_millis(2500)),
+            Err(ProtocolError::HeartbeatTimeout)
+        );
+    }
+
+    #[test]
+    fn handshake_times_out() {
+        let now = Instant::now();
+        let mut c = Connection::new(config(SocketType::Pull), now);
+        assert_eq!(c.next_timeout(), Some(now + Duration::from_secs(30)));
+        assert_eq!(
+            c.on_timeout(now + Duration::from_secs(30)),
+            Err(ProtocolError::HandshakeTimeout)
+        );
+    }
+}

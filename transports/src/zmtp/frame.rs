@@ -1,0 +1,338 @@
+//! Frame headers and the incremental frame decoder.
+
+use bytes::{Bytes, BytesMut};
+
+use super::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE};
+use crate::msg::Msg;
+
+/// Writes the flags and size of a frame carrying `len` body octets; returns the header
+/// length (2 for a short frame, 9 for a long one). `flags` must not contain `FLAG_LONG`.
+#[inline]
+pub fn encode_frame_header(flags: u8, len: usize, out: &mut [u8; 9]) -> usize {
+    if len <= 255 {
+        out[0] = flags;
+        out[1] = len as u8;
+        2
+    } else {
+        out[0] = flags | FLAG_LONG;
+        out[1..9].copy_from_slice(&(len as u64).to_be_bytes());
+        9
+    }
+}
+
+/// A decoded frame.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DecodedFrame {
+    /// A message frame (the MORE flag is on the `Msg`).
+    Message(Msg),
+    /// A command frame's body.
+    Command(Bytes),
+}
+
+/// Why a frame was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// Reserved flag bits (7-3) are set.
+    ReservedFlags(u8),
+    /// A command frame has the MORE flag.
+    CommandWithMore,
+    /// A long size with its top bit set (beyond 2^63-1).
+    SizeOverflow,
+    /// A message frame larger than MAXMSGSIZE.
+    MessageTooLarge {
+        /// The frame's size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A command frame larger than the command limit.
+    CommandTooLarge {
+        /// The frame's size.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+}
+
+enum State {
+    /// Collecting flags (+ size) octets.
+    Header { buf: [u8; 9], have: usize },
+    /// Collecting `remaining` body octets into `body`.
+    Body {
+        flags: u8,
+        remaining: usize,
+        body: BytesMut,
+    },
+}
+
+/// Turns a byte stream into frames, a frame at a time, across arbitrary splits.
+///
+/// Frames that arrive whole in one input slice are decoded without intermediate buffering
+/// (small bodies go inline into the `Msg`); a frame split across inputs is assembled in its
+/// own buffer, which for large frames becomes the message body without another copy.
+pub struct FrameDecoder {
+    state: State,
+    max_msg_size: Option<u64>,
+    max_command_size: u64,
+}
+
+impl std::fmt::Debug for FrameDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameDecoder")
+            .field("max_msg_size", &self.max_msg_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Upper bound on the buffer reserved up front for a frame announced but not yet received;
+/// the rest grows as data actually arrives, so a lying size field cannot make us allocate.
+const MAX_UPFRONT_RESERVE: usize = 8 << 20;
+
+impl FrameDecoder {
+    /// A decoder refusing message frames above `max_msg_size` and command frames above
+    /// `max_command_size`.
+    pub fn new(max_msg_size: Option<u64>, max_command_size: u64) -> Self {
+        Self {
+            state: State::Header { buf: [0; 9], have: 0 },
+            max_msg_size,
+            max_command_size,
+        }
+    }
+
+    /// Changes the command size limit (handshake and traffic differ).
+    pub fn set_max_command_size(&mut self, max: u64) {
+        self.max_command_size = max;
+    }
+
+    /// `true` when no frame is partially decoded.
+    pub fn at_frame_boundary(&self) -> bool {
+        matches!(self.state, State::Header { have: 0, .. })
+    }
+
+    fn check(&self, flags: u8, size: u64) -> Result<(), FrameError> {
+        if flags & !(FLAG_MORE | FLAG_LONG | FLAG_COMMAND) != 0 {
+            return Err(FrameError::ReservedFlags(flags));
+        }
+        if size >> 63 != 0 || usize::try_from(size).is_err() {
+            return Err(FrameError::SizeOverflow);
+        }
+        if flags & FLAG_COMMAND != 0 {
+            if flags & FLAG_MORE != 0 {
+                return Err(FrameError::CommandWithMore);
+            }
+            if size > self.max_command_size {
+                return Err(FrameError::CommandTooLarge {
+                    size,
+                    max: self.max_command_size,
+                });
+            }
+        } else if let Some(max) = self.max_msg_size {
+            if size > max {
+                return Err(FrameError::MessageTooLarge { size, max });
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(flags: u8, body: Bytes) -> DecodedFrame {
+        if flags & FLAG_COMMAND != 0 {
+            DecodedFrame::Command(body)
+        } else {
+            DecodedFrame::Message(Msg::from(body).with_more(flags & FLAG_MORE != 0))
+        }
+    }
+
+    fn finish_slice(flags: u8, body: &[u8]) -> DecodedFrame {
+        if flags & FLAG_COMMAND != 0 {
+            DecodedFrame::Command(Bytes::copy_from_slice(body))
+        } else {
+            DecodedFrame::Message(Msg::copy_from_slice(body).with_more(flags & FLAG_MORE != 0))
+        }
+    }
+
+    /// Decodes at most one frame from `input`. Returns the octets consumed and the frame if
+    /// one was completed; when it returns no frame, all of `input` was consumed.
+    pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<DecodedFrame>), FrameError> {
+        match &mut self.state {
+            State::Header { have: 0, .. } => {
+                // Fast path: a whole frame in the input, decoded in place.
+                if let Some((flags, size, header_len)) = parse_header(input) {
+                    self.check(flags, size)?;
+                    let size = size as usize;
+                    if input.len() - header_len >= size {
+                        let body = &input[header_len..header_len + size];
+                        return Ok((header_len + size, Some(Self::finish_slice(flags, body))));
+                    }
+                }
+                self.decode_slow(input)
+            }
+            _ => self.decode_slow(input),
+        }
+    }
+
+    fn decode_slow(&mut self, input: &[u8]) -> Result<(usize, Option<DecodedFrame>), FrameError> {
+        let mut used = 0;
+        loop {
+            match &mut self.state {
+                State::Header { buf, have } => {
+                    if *have == 0 {
+                        if used == input.len() {
+                            return Ok((used, None));
+                        }
+                        buf[0] = input[used];
+                        used += 1;
+                        *have = 1;
+                    }
+                    let needed = if buf[0] & FLAG_LONG != 0 { 9 } else { 2 };
+                    let take = (needed - *have).min(input.len() - used);
+                    buf[*have..*have + take].copy_from_slice(&input[used..used + take]);
+                    *have += take;
+                    used += take;
+                    if *have < needed {
+                        return Ok((used, None));
+                    }
+                    let (flags, size, _) = parse_header(&buf[..needed]).expect("complete header");
+                    self.check(flags, size)?;
+                    let size = size as usize;
+                    if size == 0 {
+                        self.state = State::Header { buf: [0; 9], have: 0 };
+                        return Ok((used, Some(Self::finish_slice(flags, &[]))));
+                    }
+                    self.state = State::Body {
+                        flags,
+                        remaining: size,
+                        body: BytesMut::with_capacity(size.min(MAX_UPFRONT_RESERVE)),
+                    };
+                }
+                State::Body {
+                    flags,
+                    remaining,
+                    body,
+                } => {
+                    let take = (*remaining).min(input.len() - used);
+                    body.extend_from_slice(&input[used..used + take]);
+                    *remaining -= take;
+                    used += take;
+                    if *remaining > 0 {
+                        return Ok((used, None));
+                    }
+                    let flags = *flags;
+                    let body = std::mem::take(body).freeze();
+                    self.state = State::Header { buf: [0; 9], have: 0 };
+                    return Ok((used, Some(Self::finish(flags, body))));
+                }
+            }
+        }
+    }
+}
+
+/// Parses a complete header at the start of `input`: (flags, size, header length).
+#[inline]
+fn parse_header(input: &[u8]) -> Option<(u8, u64, usize)> {
+    let flags = *input.first()?;
+    if flags & FLAG_LONG == 0 {
+        let size = *input.get(1)?;
+        Some((flags, u64::from(size), 2))
+    } else {
+        let bytes: [u8; 8] = input.get(1..9)?.try_into().ok()?;
+        Some((flags, u64::from_be_bytes(bytes), 9))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(decoder: &mut FrameDecoder, mut input: &[u8]) -> Result<Vec<DecodedFrame>, FrameError> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            let (n, f) = decoder.decode(input)?;
+            input = &input[n..];
+            out.extend(f);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn short_and_long_frame_vectors() {
+        // RFC 37: %x00 short-size body (last), %x01 (more), %x02/%x03 long-size.
+        let mut wire = vec![0x01, 3, b'a', b'b', b'c', 0x00, 0];
+        wire.extend_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 1, 0]);
+        wire.extend(std::iter::repeat_n(b'x', 256));
+        let mut d = FrameDecoder::new(None, 1 << 20);
+        let got = frames(&mut d, &wire).unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], DecodedFrame::Message(Msg::from("abc").with_more(true)));
+        assert_eq!(got[1], DecodedFrame::Message(Msg::new()));
+        match &got[2] {
+            DecodedFrame::Message(m) => assert!(m.len() == 256 && !m.more()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn header_encoding_picks_short_or_long() {
+        let mut h = [0u8; 9];
+        assert_eq!(encode_frame_header(0x01, 255, &mut h), 2);
+        assert_eq!(&h[..2], &[0x01, 255]);
+        assert_eq!(encode_frame_header(0x00, 256, &mut h), 9);
+        assert_eq!(h, [0x02, 0, 0, 0, 0, 0, 0, 1, 0]);
+    }
+
+    #[test]
+    fn every_split_of_the_stream_decodes_the_same() {
+        let mut wire = Vec::new();
+        for (i, len) in [0usize, 1, 70, 71, 255, 256, 3000].into_iter().enumerate() {
+            let mut h = [0u8; 9];
+            let flags = if i % 2 == 0 { FLAG_MORE } else { 0 };
+            let n = encode_frame_header(flags, len, &mut h);
+            wire.extend_from_slice(&h[..n]);
+            wire.extend(std::iter::repeat_n(i as u8, len));
+        }
+        let whole = frames(&mut FrameDecoder::new(None, 1024), &wire).unwrap();
+        assert_eq!(whole.len(), 7);
+        for chunk in [1, 2, 3, 7, 64, 1000] {
+            let mut d = FrameDecoder::new(None, 1024);
+            let mut got = Vec::new();
+            for piece in wire.chunks(chunk) {
+                got.extend(frames(&mut d, piece).unwrap());
+            }
+            assert_eq!(got, whole, "chunk size {chunk}");
+            assert!(d.at_frame_boundary());
+        }
+    }
+
+    #[test]
+    fn limits_and_malformed_headers_are_refused() {
+        let mut d = FrameDecoder::new(Some(10), 1024);
+        assert_eq!(
+            d.decode(&[0x00, 11]).unwrap_err(),
+            FrameError::MessageTooLarge { size: 11, max: 10 }
+        );
+        let mut d = FrameDecoder::new(None, 1024);
+        assert_eq!(d.decode(&[0x08, 0]).unwrap_err(), FrameError::ReservedFlags(0x08));
+        assert_eq!(
+            FrameDecoder::new(None, 1024).decode(&[0x05, 0]).unwrap_err(),
+            FrameError::CommandWithMore
+        );
+        let mut huge = vec![0x02];
+        huge.extend_from_slice(&u64::MAX.to_be_bytes());
+        assert_eq!(
+            FrameDecoder::new(None, 1024).decode(&huge).unwrap_err(),
+            FrameError::SizeOverflow
+        );
+        // Split header: the limit applies once the size is known.
+        let mut d = FrameDecoder::new(Some(100), 1024);
+        assert_eq!(d.decode(&[0x02, 0, 0]).unwrap(), (3, None));
+        assert!(d.decode(&[0, 0, 0, 0, 1, 0]).is_err());
+    }
+
+    #[test]
+    fn a_lying_size_reserves_only_a_bounded_buffer() {
+        let mut header = vec![0x02];
+        header.extend_from_slice(&(1u64 << 62).to_be_bytes());
+        let mut d = FrameDecoder::new(None, 1024);
+        assert_eq!(d.decode(&header).unwrap(), (9, None));
+        assert_eq!(d.decode(b"some").unwrap(), (4, None));
+    }
+}
