@@ -29,3 +29,8 @@ pub use ringmq_sockets::{Context, ContextBuilder, Error, Flags, Msg, Result, Soc
 pub mod errno {
     pub use ringmq_transports::error::{EFSM, ETERM};
 }
+
+/// The README's examples are compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

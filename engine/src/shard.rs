@@ -488,10 +488,10 @@ impl ShardCx<'_> {
         f: impl FnOnce(&mut T, &mut ShardCx<'_>) -> R,
     ) -> Option<R> {
         let mut task = self.tasks.take(id)?;
-        let result = match task.as_any_mut().downcast_mut::<T>() {
-            Some(concrete) => Some(f(concrete, self)),
-            None => None,
-        };
+        let result = task
+            .as_any_mut()
+            .downcast_mut::<T>()
+            .map(|concrete| f(concrete, self));
         self.tasks.put_back(id, task);
         result
     }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::time::Duration;
 
 use ringmq::{Context, Flags, Msg, Socket, SocketType};

@@ -271,7 +271,8 @@ mod tests {
     fn equality_compares_bytes_and_more_flag() {
         assert_eq!(Msg::from("a"), Msg::from(&b"a"[..]));
         assert_ne!(Msg::from("a"), Msg::from("a").with_more(true));
-        assert!(Msg::from("abc") == "abc");
+        let abc = Msg::from("abc");
+        assert!(abc == "abc");
         assert!(Msg::new().is_empty());
     }
 }

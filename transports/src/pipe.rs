@@ -133,7 +133,9 @@ struct PipeShared {
 
 impl PipeShared {
     fn wake_session(&self) {
-        let raw = self.session.load(Ordering::Acquire);
+        // SeqCst pairs with `bind_session`: of "socket marks itself gone, then looks for the
+        // session" and "session registers, then looks at the socket", one sees the other.
+        let raw = self.session.load(Ordering::SeqCst);
         if raw != NO_SESSION {
             self.shard.wake(TaskId::from_raw(raw));
         }
@@ -275,7 +277,7 @@ impl SocketPipe {
 
 impl Drop for SocketPipe {
     fn drop(&mut self) {
-        self.shared.socket_gone.store(true, Ordering::Release);
+        self.shared.socket_gone.store(true, Ordering::SeqCst);
         self.shared.wake_session();
     }
 }
@@ -295,9 +297,11 @@ impl ShardPipe {
     }
 
     /// Records which task serves this pipe, so the socket can wake it. Must be called before
-    /// the session first sleeps on the pipe.
+    /// the session first sleeps on the pipe, and followed by a look at
+    /// [`socket_gone`](Self::socket_gone): a socket that let go before this found no session
+    /// to wake.
     pub fn bind_session(&self, task: TaskId) {
-        self.shared.session.store(task.to_raw(), Ordering::Release);
+        self.shared.session.store(task.to_raw(), Ordering::SeqCst);
     }
 
     /// Takes the next outgoing frame.
@@ -363,7 +367,7 @@ impl ShardPipe {
     pub fn socket_gone(&self) -> Option<Linger> {
         self.shared
             .socket_gone
-            .load(Ordering::Acquire)
+            .load(Ordering::SeqCst)
             .then(|| *self.shared.linger.lock().unwrap_or_else(|e| e.into_inner()))
     }
 

@@ -246,7 +246,11 @@ impl Session {
                 Some(pipe),
             ))
         });
-        cx.with_task::<Session, _>(id, |s, cx| s.begin_connect(cx));
+        cx.with_task::<Session, _>(id, |s, cx| {
+            s.begin_connect(cx);
+            // The socket may have let go before this session existed to be woken.
+            s.check_socket_gone(cx);
+        });
         id
     }
 
@@ -404,6 +408,8 @@ impl Session {
                 );
                 shard_end.bind_session(self.me);
                 self.pipe = Some(shard_end);
+                // If the socket is closed, the inbox drops the pipe at once, and the wake-up
+                // that drop sends finds this session registered.
                 inbox.post(SocketEvent::Attached(socket_end));
                 Ok(())
             }
@@ -473,14 +479,13 @@ impl Session {
             pos += used;
             match event {
                 None => {}
-                Some(Event::Message(msg)) => {
-                    // While lingering nobody reads incoming messages: drop them.
-                    if self.linger.is_none() {
-                        if let Some(p) = self.pipe.as_mut() {
-                            p.write(msg);
-                        }
+                // While lingering nobody reads incoming messages: they are dropped.
+                Some(Event::Message(msg)) if self.linger.is_none() => {
+                    if let Some(p) = self.pipe.as_mut() {
+                        p.write(msg);
                     }
                 }
+                Some(Event::Message(_)) => {}
                 Some(Event::Ready(peer)) => self.on_ready(peer)?,
                 // Subscriptions matter to PUB/XPUB sockets, which are not built yet.
                 Some(Event::Subscribe(_)) | Some(Event::Cancel(_)) => {}

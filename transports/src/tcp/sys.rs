@@ -15,6 +15,17 @@ pub struct RawAddr {
     pub len: libc::socklen_t,
 }
 
+impl RawAddr {
+    /// An empty address buffer for the kernel to fill.
+    fn empty() -> Self {
+        Self {
+            // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
+            storage: unsafe { zeroed() },
+            len: size_of::<libc::sockaddr_storage>() as libc::socklen_t,
+        }
+    }
+}
+
 impl std::fmt::Debug for RawAddr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RawAddr({:?})", to_socket_addr(self))
@@ -185,12 +196,8 @@ pub fn bind(fd: &OwnedFd, addr: &SocketAddr) -> io::Result<()> {
 
 /// The address a socket is bound to.
 pub fn local_addr(fd: &OwnedFd) -> io::Result<SocketAddr> {
-    // SAFETY: zeroed sockaddr_storage is valid; getsockname writes at most `len` bytes.
-    let mut raw = RawAddr {
-        storage: unsafe { zeroed() },
-        len: size_of::<libc::sockaddr_storage>() as libc::socklen_t,
-    };
-    // SAFETY: as above.
+    let mut raw = RawAddr::empty();
+    // SAFETY: getsockname writes at most `raw.len` bytes into the storage.
     check(unsafe {
         libc::getsockname(
             fd.as_raw_fd(),
@@ -203,12 +210,8 @@ pub fn local_addr(fd: &OwnedFd) -> io::Result<SocketAddr> {
 
 /// The address of the peer of a connected socket.
 pub fn peer_addr(fd: RawFd) -> io::Result<SocketAddr> {
-    // SAFETY: zeroed sockaddr_storage is valid; getpeername writes at most `len` bytes.
-    let mut raw = RawAddr {
-        storage: unsafe { zeroed() },
-        len: size_of::<libc::sockaddr_storage>() as libc::socklen_t,
-    };
-    // SAFETY: as above.
+    let mut raw = RawAddr::empty();
+    // SAFETY: getpeername writes at most `raw.len` bytes into the storage.
     check(unsafe {
         libc::getpeername(
             fd,

@@ -1,0 +1,94 @@
+//! Shared helpers of the perf tools: argument parsing in libzmq's style and the output
+//! lines libzmq's perf tools print, so ringmq's tools and libzmq's are interchangeable.
+
+use std::process::exit;
+use std::time::Duration;
+
+/// `<address> <message-size> <count>` as libzmq's perf tools take them.
+#[derive(Clone, Debug)]
+pub struct PerfArgs {
+    /// Endpoint to bind or connect.
+    pub address: String,
+    /// Message size in bytes.
+    pub message_size: usize,
+    /// Message (or round-trip) count.
+    pub count: u64,
+}
+
+impl PerfArgs {
+    /// Parses `std::env::args()` or exits with libzmq's usage line.
+    pub fn from_env(tool: &str, address_kind: &str, count_kind: &str) -> Self {
+        let args: Vec<String> = std::env::args().collect();
+        Self::parse(tool, address_kind, count_kind, &args)
+    }
+
+    /// Parses `[program, address, size, count]` or exits with libzmq's usage line.
+    pub fn parse(tool: &str, address_kind: &str, count_kind: &str, args: &[String]) -> Self {
+        if args.len() != 4 {
+            eprintln!("usage: {tool} <{address_kind}> <message-size> <{count_kind}>");
+            exit(1);
+        }
+        let parse = |s: &str, what: &str| -> u64 {
+            s.parse().unwrap_or_else(|_| {
+                eprintln!("{tool}: bad {what} '{s}'");
+                exit(1);
+            })
+        };
+        Self {
+            address: args[1].clone(),
+            message_size: parse(&args[2], "message size") as usize,
+            count: parse(&args[3], count_kind),
+        }
+    }
+}
+
+/// Prints local_thr's result lines exactly as libzmq does.
+pub fn print_throughput(message_size: usize, message_count: u64, elapsed: Duration) {
+    let micros = (elapsed.as_micros() as f64).max(1.0);
+    let throughput = (message_count as f64 / micros * 1_000_000.0) as u64;
+    let megabits = throughput as f64 * message_size as f64 * 8.0 / 1_000_000.0;
+    println!("message size: {message_size} [B]");
+    println!("message count: {message_count}");
+    println!("mean throughput: {throughput} [msg/s]");
+    println!("mean throughput: {megabits:.3} [Mb/s]");
+}
+
+/// Prints remote_lat's result lines as libzmq does (average one-way latency: half the mean
+/// round trip), followed by round-trip percentiles from `histogram` (nanoseconds).
+pub fn print_latency(
+    message_size: usize,
+    roundtrips: u64,
+    elapsed: Duration,
+    histogram: &hdrhistogram::Histogram<u64>,
+) {
+    let latency = elapsed.as_micros() as f64 / (roundtrips as f64 * 2.0);
+    println!("message size: {message_size} [B]");
+    println!("roundtrip count: {roundtrips}");
+    println!("average latency: {latency:.3} [us]");
+    let us = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    println!("round-trip p50: {:.3} [us]", us(0.5));
+    println!("round-trip p99: {:.3} [us]", us(0.99));
+    println!("round-trip p99.9: {:.3} [us]", us(0.999));
+    println!("round-trip max: {:.3} [us]", histogram.max() as f64 / 1000.0);
+}
+
+/// A histogram for round trips from 1 µs to 10 s in nanoseconds, 3 significant digits.
+pub fn latency_histogram() -> hdrhistogram::Histogram<u64> {
+    hdrhistogram::Histogram::new_with_bounds(1_000, 10_000_000_000, 3).expect("histogram bounds")
+}
+
+pub mod libzmq;
+pub mod ringmq_tools;
+
+/// Exits like libzmq's tools when a received message has the wrong size.
+pub fn check_size(expected: usize, got: usize) {
+    if got != expected {
+        die("recv", format!("message of incorrect size received: {got}"));
+    }
+}
+
+/// Exits with a message naming what failed.
+pub fn die(what: &str, error: impl std::fmt::Display) -> ! {
+    eprintln!("error in {what}: {error}");
+    exit(1);
+}

@@ -1,0 +1,67 @@
+//! libzmq's perf tools reimplemented over the `zmq` crate (libzmq 4.3.4 built from source),
+//! with the same command lines and output, so both libraries run the same benchmark.
+
+use std::time::Instant;
+
+use crate::{PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
+
+/// libzmq's `local_thr`.
+pub fn local_thr(args: &PerfArgs) {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::PULL).unwrap_or_else(|e| die("socket", e));
+    s.bind(&args.address).unwrap_or_else(|e| die("bind", e));
+    let mut msg = zmq::Message::new();
+    s.recv(&mut msg, 0).unwrap_or_else(|e| die("recv", e));
+    check_size(args.message_size, msg.len());
+    let start = Instant::now();
+    for _ in 1..args.count {
+        s.recv(&mut msg, 0).unwrap_or_else(|e| die("recv", e));
+        check_size(args.message_size, msg.len());
+    }
+    let elapsed = start.elapsed();
+    print_throughput(args.message_size, args.count, elapsed);
+}
+
+/// libzmq's `remote_thr`.
+pub fn remote_thr(args: &PerfArgs) {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::PUSH).unwrap_or_else(|e| die("socket", e));
+    s.connect(&args.address).unwrap_or_else(|e| die("connect", e));
+    for _ in 0..args.count {
+        let msg = zmq::Message::with_size(args.message_size);
+        s.send(msg, 0).unwrap_or_else(|e| die("send", e));
+    }
+}
+
+/// libzmq's `local_lat`.
+pub fn local_lat(args: &PerfArgs) {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::REP).unwrap_or_else(|e| die("socket", e));
+    s.bind(&args.address).unwrap_or_else(|e| die("bind", e));
+    let mut msg = zmq::Message::new();
+    for _ in 0..args.count {
+        s.recv(&mut msg, 0).unwrap_or_else(|e| die("recv", e));
+        check_size(args.message_size, msg.len());
+        s.send(&msg[..], 0).unwrap_or_else(|e| die("send", e));
+    }
+}
+
+/// libzmq's `remote_lat`.
+pub fn remote_lat(args: &PerfArgs) {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::REQ).unwrap_or_else(|e| die("socket", e));
+    s.connect(&args.address).unwrap_or_else(|e| die("connect", e));
+    let payload = vec![0u8; args.message_size];
+    let mut msg = zmq::Message::new();
+    let mut histogram = latency_histogram();
+    let start = Instant::now();
+    for _ in 0..args.count {
+        let t0 = Instant::now();
+        s.send(&payload[..], 0).unwrap_or_else(|e| die("send", e));
+        s.recv(&mut msg, 0).unwrap_or_else(|e| die("recv", e));
+        check_size(args.message_size, msg.len());
+        let _ = histogram.record(t0.elapsed().as_nanos() as u64);
+    }
+    let elapsed = start.elapsed();
+    print_latency(args.message_size, args.count, elapsed, &histogram);
+}

@@ -1,0 +1,79 @@
+//! ringmq's perf tools, as functions the binaries (and `ringmq-bench`) call.
+
+use std::time::Instant;
+
+use ringmq::{Context, Flags, Msg, SocketType};
+
+use crate::{PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
+
+fn context() -> Context {
+    Context::new().unwrap_or_else(|e| die("Context::new", e))
+}
+
+/// `local_thr`: PULL, bind, receive `count` messages, print the throughput.
+pub fn local_thr(args: &PerfArgs) {
+    let ctx = context();
+    let mut s = ctx.socket(SocketType::Pull).unwrap_or_else(|e| die("socket", e));
+    s.bind(&args.address).unwrap_or_else(|e| die("bind", e));
+    let first = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+    check_size(args.message_size, first.len());
+    let start = Instant::now();
+    for _ in 1..args.count {
+        check_size(
+            args.message_size,
+            s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e)).len(),
+        );
+    }
+    print_throughput(args.message_size, args.count, start.elapsed());
+    drop(s);
+    let _ = ctx.term();
+}
+
+/// `remote_thr`: PUSH, connect, send `count` messages of `message_size` bytes.
+pub fn remote_thr(args: &PerfArgs) {
+    let ctx = context();
+    let mut s = ctx.socket(SocketType::Push).unwrap_or_else(|e| die("socket", e));
+    s.connect(&args.address).unwrap_or_else(|e| die("connect", e));
+    let payload = vec![0u8; args.message_size];
+    for _ in 0..args.count {
+        s.send(&payload[..], Flags::NONE)
+            .unwrap_or_else(|e| die("send", e));
+    }
+    drop(s);
+    let _ = ctx.term();
+}
+
+/// `local_lat`: REP, bind, echo `count` messages.
+pub fn local_lat(args: &PerfArgs) {
+    let ctx = context();
+    let mut s = ctx.socket(SocketType::Rep).unwrap_or_else(|e| die("socket", e));
+    s.bind(&args.address).unwrap_or_else(|e| die("bind", e));
+    for _ in 0..args.count {
+        let m = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+        check_size(args.message_size, m.len());
+        s.send(m, Flags::NONE).unwrap_or_else(|e| die("send", e));
+    }
+    drop(s);
+    let _ = ctx.term();
+}
+
+/// `remote_lat`: REQ, connect, `count` round trips; prints average and percentiles.
+pub fn remote_lat(args: &PerfArgs) {
+    let ctx = context();
+    let mut s = ctx.socket(SocketType::Req).unwrap_or_else(|e| die("socket", e));
+    s.connect(&args.address).unwrap_or_else(|e| die("connect", e));
+    let payload = Msg::from(vec![0u8; args.message_size]);
+    let mut histogram = latency_histogram();
+    let start = Instant::now();
+    for _ in 0..args.count {
+        let t0 = Instant::now();
+        s.send(payload.clone(), Flags::NONE)
+            .unwrap_or_else(|e| die("send", e));
+        let m = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+        check_size(args.message_size, m.len());
+        let _ = histogram.record(t0.elapsed().as_nanos() as u64);
+    }
+    print_latency(args.message_size, args.count, start.elapsed(), &histogram);
+    drop(s);
+    let _ = ctx.term();
+}

@@ -1,0 +1,510 @@
+//! Socket semantics at the API: state machines (EFSM), non-blocking and timed calls
+//! (EAGAIN), high-water marks, PAIR's single peer, termination (ETERM), endpoint errors.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::raw::free_port;
+use common::*;
+use ringmq::errno::{EFSM, ETERM};
+use ringmq::{Flags, Socket, SocketType};
+
+fn connected_pair(ctx: &ringmq::Context, a: SocketType, b: SocketType) -> (Socket, Socket) {
+    let mut x = ringmq_socket(ctx, a);
+    x.bind("tcp://127.0.0.1:*").unwrap();
+    let mut y = ringmq_socket(ctx, b);
+    y.connect(&x.last_endpoint()).unwrap();
+    (x, y)
+}
+
+#[test]
+fn req_and_rep_enforce_strict_alternation() {
+    let ctx = context();
+    let (mut rep, mut req) = connected_pair(&ctx, SocketType::Rep, SocketType::Req);
+    assert_eq!(
+        req.recv(Flags::DONTWAIT).unwrap_err().errno(),
+        EFSM,
+        "REQ must send first"
+    );
+    assert_eq!(
+        rep.send("x", Flags::NONE).unwrap_err().errno(),
+        EFSM,
+        "REP must receive first"
+    );
+    req.send("q1", Flags::NONE).unwrap();
+    assert_eq!(
+        req.send("q2", Flags::NONE).unwrap_err().errno(),
+        EFSM,
+        "REQ sends once per reply"
+    );
+    assert_eq!(rep.recv(Flags::NONE).unwrap(), "q1");
+    assert_eq!(
+        rep.recv(Flags::DONTWAIT).unwrap_err().errno(),
+        EFSM,
+        "REP replies before the next request"
+    );
+    rep.send("a1", Flags::NONE).unwrap();
+    assert_eq!(req.recv(Flags::NONE).unwrap(), "a1");
+    // The cycle starts over.
+    req.send("q2", Flags::NONE).unwrap();
+    assert_eq!(rep.recv(Flags::NONE).unwrap(), "q2");
+    rep.send("a2", Flags::NONE).unwrap();
+    assert_eq!(req.recv(Flags::NONE).unwrap(), "a2");
+}
+
+#[test]
+fn req_round_robins_and_rep_answers_each_requester() {
+    let ctx = context();
+    let mut reps: Vec<Socket> = (0..3)
+        .map(|_| {
+            let mut r = ringmq_socket(&ctx, SocketType::Rep);
+            r.bind("tcp://127.0.0.1:*").unwrap();
+            r
+        })
+        .collect();
+    let mut req = ringmq_socket(&ctx, SocketType::Req);
+    for r in &reps {
+        req.connect(&r.last_endpoint()).unwrap();
+    }
+    // Let all three connect before counting.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut served = [0usize; 3];
+    for i in 0..30 {
+        req.send(format!("q{i}"), Flags::NONE).unwrap();
+        let (which, rep) = loop {
+            if let Some(found) = reps
+                .iter_mut()
+                .enumerate()
+                .find_map(|(k, r)| r.recv(Flags::DONTWAIT).ok().map(|m| (k, m)))
+            {
+                break found;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        assert_eq!(rep, format!("q{i}").as_str());
+        served[which] += 1;
+        reps[which].send(format!("a{i}"), Flags::NONE).unwrap();
+        assert_eq!(req.recv(Flags::NONE).unwrap(), format!("a{i}").as_str());
+    }
+    assert_eq!(served, [10, 10, 10], "strict round-robin over three peers");
+}
+
+#[test]
+fn rep_serves_several_requesters_fairly() {
+    let ctx = context();
+    let mut rep = ringmq_socket(&ctx, SocketType::Rep);
+    rep.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = rep.last_endpoint();
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let endpoint = endpoint.clone();
+            let ctx = ctx.clone();
+            std::thread::spawn(move || {
+                let mut req = ringmq_socket(&ctx, SocketType::Req);
+                req.connect(&endpoint).unwrap();
+                for i in 0..200 {
+                    let body = format!("{c}:{i}");
+                    req.send(body.as_str(), Flags::NONE).unwrap();
+                    assert_eq!(req.recv(Flags::NONE).unwrap(), format!("re {body}").as_str());
+                }
+            })
+        })
+        .collect();
+    for _ in 0..800 {
+        let q = rep.recv(Flags::NONE).unwrap();
+        let text = String::from_utf8(q.to_vec()).unwrap();
+        rep.send(format!("re {text}"), Flags::NONE).unwrap();
+    }
+    for c in clients {
+        c.join().unwrap();
+    }
+}
+
+#[test]
+fn dontwait_and_timeouts_give_eagain() {
+    let ctx = context();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.bind("tcp://127.0.0.1:*").unwrap();
+    // No peer: a PUSH cannot send.
+    assert_eq!(push.send("x", Flags::DONTWAIT).unwrap_err().errno(), libc::EAGAIN);
+    push.set_sndtimeo(100).unwrap();
+    let start = Instant::now();
+    assert_eq!(push.send("x", Flags::NONE).unwrap_err().errno(), libc::EAGAIN);
+    assert!(start.elapsed() >= Duration::from_millis(100));
+
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    assert_eq!(pull.recv(Flags::DONTWAIT).unwrap_err().errno(), libc::EAGAIN);
+    pull.set_rcvtimeo(100).unwrap();
+    let start = Instant::now();
+    assert_eq!(pull.recv(Flags::NONE).unwrap_err().errno(), libc::EAGAIN);
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(100) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    pull.set_rcvtimeo(0).unwrap();
+    assert_eq!(pull.recv(Flags::NONE).unwrap_err().errno(), libc::EAGAIN);
+}
+
+#[test]
+fn wrong_direction_calls_are_not_supported() {
+    let ctx = context();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    assert_eq!(push.recv(Flags::DONTWAIT).unwrap_err().errno(), libc::ENOTSUP);
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    assert_eq!(
+        pull.send("x", Flags::DONTWAIT).unwrap_err().errno(),
+        libc::ENOTSUP
+    );
+}
+
+#[test]
+fn sndhwm_bounds_what_a_push_queues_for_an_absent_peer() {
+    let ctx = context();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_sndhwm(10).unwrap();
+    push.connect(&format!("tcp://127.0.0.1:{}", free_port())).unwrap();
+    for i in 0..10 {
+        push.send(format!("{i}"), Flags::DONTWAIT).unwrap();
+    }
+    assert_eq!(
+        push.send("11th", Flags::DONTWAIT).unwrap_err().errno(),
+        libc::EAGAIN
+    );
+    // A multipart message counts once, and once begun is accepted whole.
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_sndhwm(1).unwrap();
+    push.connect(&format!("tcp://127.0.0.1:{}", free_port())).unwrap();
+    for part in 0..100 {
+        push.send(format!("{part}"), Flags::DONTWAIT | Flags::SNDMORE)
+            .unwrap();
+    }
+    push.send("last", Flags::DONTWAIT).unwrap();
+    assert_eq!(
+        push.send("next", Flags::DONTWAIT).unwrap_err().errno(),
+        libc::EAGAIN
+    );
+}
+
+#[test]
+fn a_blocked_push_loses_nothing_when_the_consumer_is_slow() {
+    let ctx = context();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.set_rcvhwm(5).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.last_endpoint();
+    const N: u32 = 3_000;
+    let sender = {
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let mut push = ringmq_socket(&ctx, SocketType::Push);
+            push.set_sndhwm(5).unwrap();
+            push.connect(&endpoint).unwrap();
+            for i in 0..N {
+                push.send_multipart([i.to_be_bytes().to_vec(), pattern(2000, i as u64)], Flags::NONE)
+                    .unwrap();
+            }
+            push
+        })
+    };
+    for i in 0..N {
+        if i % 500 == 0 {
+            // Stall so every queue on the way fills up.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(
+            recv_parts(&mut pull),
+            vec![i.to_be_bytes().to_vec(), pattern(2000, i as u64)]
+        );
+    }
+    drop(sender.join().unwrap());
+}
+
+#[test]
+fn push_round_robins_and_pull_fair_queues() {
+    let ctx = context();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.bind("tcp://127.0.0.1:*").unwrap();
+    let mut pulls: Vec<Socket> = (0..3)
+        .map(|_| {
+            let mut p = ringmq_socket(&ctx, SocketType::Pull);
+            p.connect(&push.last_endpoint()).unwrap();
+            p
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    for i in 0..300u32 {
+        push.send(&i.to_be_bytes(), Flags::NONE).unwrap();
+    }
+    for p in &mut pulls {
+        let mut last = None;
+        for _ in 0..100 {
+            let v = u32::from_be_bytes(p.recv(Flags::NONE).unwrap()[..].try_into().unwrap());
+            if let Some(l) = last {
+                assert_eq!(v, l + 3, "each PULL gets every third message");
+            }
+            last = Some(v);
+        }
+    }
+
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let pushes: Vec<Socket> = (0..3u8)
+        .map(|k| {
+            let mut p = ringmq_socket(&ctx, SocketType::Push);
+            p.connect(&pull.last_endpoint()).unwrap();
+            for i in 0..100u8 {
+                p.send(&[k, i], Flags::NONE).unwrap();
+            }
+            p
+        })
+        .collect();
+    let mut next = [0u8; 3];
+    for _ in 0..300 {
+        let m = pull.recv(Flags::NONE).unwrap();
+        let (k, i) = (m[0] as usize, m[1]);
+        assert_eq!(i, next[k], "per-peer order is kept");
+        next[k] += 1;
+    }
+    assert_eq!(next, [100, 100, 100]);
+    drop(pushes);
+}
+
+#[test]
+fn pair_accepts_one_peer_only() {
+    let ctx = context();
+    let (mut a, mut b) = connected_pair(&ctx, SocketType::Pair, SocketType::Pair);
+    b.send("hello", Flags::NONE).unwrap();
+    assert_eq!(a.recv(Flags::NONE).unwrap(), "hello");
+    let mut intruder = ringmq_socket(&ctx, SocketType::Pair);
+    intruder.connect(&a.last_endpoint()).unwrap();
+    intruder.send("intrusion", Flags::NONE).unwrap();
+    b.send("still b", Flags::NONE).unwrap();
+    assert_eq!(a.recv(Flags::NONE).unwrap(), "still b");
+    a.set_rcvtimeo(200).unwrap();
+    assert_eq!(
+        a.recv(Flags::NONE).unwrap_err().errno(),
+        libc::EAGAIN,
+        "the intruder is not heard"
+    );
+    a.send("to b", Flags::NONE).unwrap();
+    assert_eq!(b.recv(Flags::NONE).unwrap(), "to b");
+}
+
+#[test]
+fn term_interrupts_blocking_calls_with_eterm() {
+    let ctx = ringmq::Context::builder().shards(1).build().unwrap();
+    let mut pull = ctx.socket(SocketType::Pull).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let waiter = std::thread::spawn(move || {
+        let err = pull.recv(Flags::NONE).unwrap_err();
+        // Closing the socket lets term finish.
+        drop(pull);
+        err.errno()
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    ctx.term().unwrap();
+    assert_eq!(waiter.join().unwrap(), ETERM);
+    assert_eq!(ctx.socket(SocketType::Push).unwrap_err().errno(), ETERM);
+}
+
+#[test]
+fn endpoint_errors_are_clear_and_leave_the_socket_usable() {
+    let ctx = context();
+    let mut a = ringmq_socket(&ctx, SocketType::Pull);
+    a.bind("tcp://127.0.0.1:*").unwrap();
+    let taken = a.last_endpoint();
+    let mut b = ringmq_socket(&ctx, SocketType::Pull);
+    let err = b.bind(&taken).unwrap_err();
+    assert_eq!(err.errno(), libc::EADDRINUSE);
+    assert!(err.to_string().contains(&taken), "{err}");
+    assert_eq!(
+        b.bind("tcp://no-such-interface0:5555").unwrap_err().errno(),
+        libc::ENODEV
+    );
+    assert_eq!(
+        b.bind("udp://127.0.0.1:5555").unwrap_err().errno(),
+        libc::EPROTONOSUPPORT
+    );
+    assert_eq!(b.bind("tcp://127.0.0.1").unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(b.connect("tcp://127.0.0.1:*").unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(b.unbind("tcp://127.0.0.1:1").unwrap_err().errno(), libc::ENOENT);
+    assert_eq!(
+        b.disconnect("tcp://127.0.0.1:1").unwrap_err().errno(),
+        libc::ENOENT
+    );
+    // After all that the socket still binds and receives.
+    b.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&b.last_endpoint()).unwrap();
+    push.send("fine", Flags::NONE).unwrap();
+    assert_eq!(b.recv(Flags::NONE).unwrap(), "fine");
+}
+
+#[test]
+fn unbind_frees_the_port_and_closes_accepted_connections() {
+    let ctx = context();
+    let zctx = zmq::Context::new();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.last_endpoint();
+    let push = zmq_socket(&zctx, zmq::PUSH);
+    push.connect(&endpoint).unwrap();
+    push.send("one", 0).unwrap();
+    assert_eq!(pull.recv(Flags::NONE).unwrap(), "one");
+    pull.unbind(&endpoint).unwrap();
+    assert_eq!(pull.unbind(&endpoint).unwrap_err().errno(), libc::ENOENT);
+    // The port can be bound again (by this or another socket) at once.
+    let mut again = ringmq_socket(&ctx, SocketType::Pull);
+    let mut bound = false;
+    for _ in 0..50 {
+        if again.bind(&endpoint).is_ok() {
+            bound = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(bound, "the port was released");
+    // libzmq reconnects to the new binder. (A message it sends before noticing the old
+    // connection closed goes to that dead connection, as between two libzmq peers, so keep
+    // sending until one arrives.)
+    again.set_rcvtimeo(50).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let got = loop {
+        assert!(Instant::now() < deadline, "libzmq never reached the new binder");
+        let _ = push.send("two", zmq::DONTWAIT);
+        if let Ok(m) = again.recv(Flags::NONE) {
+            break m;
+        }
+    };
+    assert_eq!(got, "two");
+}
+
+#[test]
+fn disconnect_stops_sending_to_that_peer() {
+    let ctx = context();
+    let mut a = ringmq_socket(&ctx, SocketType::Pull);
+    a.bind("tcp://127.0.0.1:*").unwrap();
+    let mut b = ringmq_socket(&ctx, SocketType::Pull);
+    b.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&a.last_endpoint()).unwrap();
+    push.connect(&b.last_endpoint()).unwrap();
+    push.disconnect(&a.last_endpoint()).unwrap();
+    for i in 0..10u8 {
+        push.send(&[i], Flags::NONE).unwrap();
+    }
+    for i in 0..10u8 {
+        assert_eq!(b.recv(Flags::NONE).unwrap()[..], [i]);
+    }
+    a.set_rcvtimeo(100).unwrap();
+    assert_eq!(a.recv(Flags::NONE).unwrap_err().errno(), libc::EAGAIN);
+}
+
+#[test]
+fn options_are_validated_and_read_back() {
+    let ctx = context();
+    let mut s = ctx.socket(SocketType::Req).unwrap();
+    assert_eq!(
+        (s.sndhwm(), s.rcvhwm(), s.linger()),
+        (1000, 1000, -1),
+        "libzmq defaults"
+    );
+    assert_eq!((s.reconnect_ivl(), s.reconnect_ivl_max()), (100, 0));
+    assert_eq!(s.set_sndhwm(-1).unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(s.set_linger(-2).unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(s.set_routing_id(Vec::new()).unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(
+        s.set_routing_id(vec![1u8; 256]).unwrap_err().errno(),
+        libc::EINVAL
+    );
+    s.set_routing_id(&b"client-1"[..]).unwrap();
+    assert_eq!(&s.routing_id()[..], b"client-1");
+    s.set_linger(0).unwrap();
+    assert_eq!(s.linger(), 0);
+    assert_eq!(ctx.socket(SocketType::Router).unwrap_err().errno(), libc::ENOTSUP);
+}
+
+#[test]
+fn routing_id_is_announced_to_the_peer() {
+    let ctx = context();
+    let zctx = zmq::Context::new();
+    let router = zmq_socket(&zctx, zmq::ROUTER);
+    router.bind("tcp://127.0.0.1:*").unwrap();
+    let mut req = ringmq_socket(&ctx, SocketType::Req);
+    req.set_routing_id(&b"client-7"[..]).unwrap();
+    req.connect(&zmq_endpoint(&router)).unwrap();
+    req.send("hi", Flags::NONE).unwrap();
+    let request = router.recv_multipart(0).unwrap();
+    assert_eq!(request, vec![b"client-7".to_vec(), Vec::new(), b"hi".to_vec()]);
+    router
+        .send_multipart([&b"client-7"[..], b"", b"hello client-7"], 0)
+        .unwrap();
+    assert_eq!(req.recv(Flags::NONE).unwrap(), "hello client-7");
+}
+
+#[test]
+fn ipv6_loopback_works_both_ways() {
+    let ctx = context();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://[::1]:*").unwrap();
+    assert!(
+        pull.last_endpoint().starts_with("tcp://[::1]:"),
+        "{}",
+        pull.last_endpoint()
+    );
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&pull.last_endpoint()).unwrap();
+    push.send("over v6", Flags::NONE).unwrap();
+    assert_eq!(pull.recv(Flags::NONE).unwrap(), "over v6");
+    // A dual-stack wildcard bind accepts IPv4 peers too.
+    let mut dual = ringmq_socket(&ctx, SocketType::Pull);
+    dual.set_ipv6(true).unwrap();
+    dual.bind("tcp://*:*").unwrap();
+    let port = dual.last_endpoint().rsplit(':').next().unwrap().to_string();
+    let mut v4 = ringmq_socket(&ctx, SocketType::Push);
+    v4.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    v4.send("v4 to dual", Flags::NONE).unwrap();
+    assert_eq!(dual.recv(Flags::NONE).unwrap(), "v4 to dual");
+}
+
+#[test]
+fn interface_names_bind_and_source_addresses_connect() {
+    let ctx = context();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://lo:*").unwrap();
+    assert!(pull.last_endpoint().starts_with("tcp://127.0.0.1:"));
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    let port = pull.last_endpoint().rsplit(':').next().unwrap().to_string();
+    push.connect(&format!("tcp://127.0.0.1:0;localhost:{port}"))
+        .unwrap();
+    push.send("via source", Flags::NONE).unwrap();
+    assert_eq!(pull.recv(Flags::NONE).unwrap(), "via source");
+}
+
+#[test]
+fn both_ring_setups_carry_traffic() {
+    for plain in [false, true] {
+        let ctx = ringmq::Context::builder()
+            .shards(1)
+            .plain_ring(plain)
+            .build()
+            .unwrap();
+        let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let mut push = ringmq_socket(&ctx, SocketType::Push);
+        push.connect(&pull.last_endpoint()).unwrap();
+        for i in 0..1000u32 {
+            push.send(&i.to_be_bytes(), Flags::NONE).unwrap();
+        }
+        for i in 0..1000u32 {
+            assert_eq!(
+                pull.recv(Flags::NONE).unwrap()[..],
+                i.to_be_bytes(),
+                "plain ring: {plain}"
+            );
+        }
+    }
+}
