@@ -1,0 +1,3 @@
+//! Criterion benches for ringmq's hot paths (see `codec.rs` and `spsc.rs`); run them with
+//! `cargo bench -p ringmq-benches`. End-to-end comparisons with libzmq live in
+//! `perf/` (`ringmq-bench`).
