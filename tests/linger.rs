@@ -121,3 +121,67 @@ fn dropping_the_context_does_not_block_forever() {
     drop(ctx);
     assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
 }
+
+#[test]
+fn closing_while_a_connect_hangs_terminates_at_once() {
+    // A listener whose accept queue is full drops further SYNs, so a connect to it hangs in
+    // the kernel: a loopback black hole.
+    // SAFETY: socket() has no memory preconditions.
+    let listener = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0) };
+    assert!(listener >= 0);
+    let addr = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0,
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(std::net::Ipv4Addr::LOCALHOST).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: binding and listening on our own socket with a valid address.
+    unsafe {
+        assert_eq!(
+            libc::bind(
+                listener,
+                (&addr as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as u32
+            ),
+            0
+        );
+        assert_eq!(libc::listen(listener, 0), 0);
+    }
+    let bound = {
+        let mut a = addr;
+        let mut len = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        // SAFETY: getsockname into a sockaddr_in of the right size.
+        unsafe { libc::getsockname(listener, (&mut a as *mut libc::sockaddr_in).cast(), &mut len) };
+        u16::from_be(a.sin_port)
+    };
+    let endpoint = format!("tcp://127.0.0.1:{bound}");
+    // Fill the accept queue so later SYNs are dropped.
+    let fillers: Vec<_> = (0..4)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(
+                &format!("127.0.0.1:{bound}").parse().unwrap(),
+                Duration::from_millis(200),
+            )
+            .ok()
+        })
+        .collect();
+    let ctx = context();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_linger(0).unwrap();
+    push.connect(&endpoint).unwrap();
+    push.send("never leaves", Flags::NONE).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    drop(push);
+    let start = Instant::now();
+    ctx.term().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "term waited on a hanging connect: {:?}",
+        start.elapsed()
+    );
+    drop(fillers);
+    // SAFETY: closing our own descriptor.
+    unsafe { libc::close(listener) };
+}

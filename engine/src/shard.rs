@@ -455,6 +455,14 @@ impl ShardCx<'_> {
         unsafe { self.submit(task, cancel_tag, entry) };
     }
 
+    /// Asks the kernel to cancel every operation in flight on `fd` (any task's); the
+    /// cancellation's own completion goes to `task` with `cancel_tag`.
+    pub fn cancel_fd(&mut self, task: TaskId, fd: std::os::fd::RawFd, cancel_tag: u16) {
+        let entry = opcode::AsyncCancel2::new(types::CancelBuilder::fd(types::Fd(fd)).all()).build();
+        // SAFETY: a cancellation references no memory of ours.
+        unsafe { self.submit(task, cancel_tag, entry) };
+    }
+
     /// Calls `task`'s [`Task::on_timer`] with `tag` at or after `at`.
     pub fn set_timer(&mut self, task: TaskId, at: Instant, tag: u64) {
         self.core.timers.schedule(at, task, tag);

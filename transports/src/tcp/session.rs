@@ -150,17 +150,24 @@ impl Conn {
         self.sending = true;
     }
 
-    /// Stops the connection: shuts the socket down (so pending operations complete) and
-    /// cancels the receive. It is dropped once its last operation completes.
+    /// Stops the connection: a graceful stop sends FIN after what was written and cancels
+    /// the receive; an abrupt one shuts the socket down, which completes pending sends and
+    /// receives and aborts a pending connect (one to a peer that drops SYNs would otherwise
+    /// wait minutes for the kernel's timeout), and cancels whatever is still in flight on it.
+    /// The connection is dropped once its last operation has completed.
     fn retire(&mut self, cx: &mut ShardCx<'_>, me: TaskId, graceful: bool) {
         if graceful {
             // SAFETY: shutdown on our own descriptor.
             unsafe { libc::shutdown(self.fd.as_raw_fd(), libc::SHUT_WR) };
+            if self.recv_armed {
+                self.cancel(cx, me, OP_RECV);
+            }
         } else {
             sys::shutdown(self.fd.as_raw_fd());
-        }
-        if self.recv_armed {
-            self.cancel(cx, me, OP_RECV);
+            if self.inflight > 0 {
+                self.inflight += 1;
+                cx.cancel_fd(me, self.fd.as_raw_fd(), tag(self.generation, OP_CANCEL));
+            }
         }
         self.input_stopped = true;
     }
