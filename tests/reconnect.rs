@@ -125,7 +125,7 @@ fn a_multipart_message_cut_by_a_disconnect_is_never_delivered() {
 }
 
 #[test]
-fn reconnect_backs_off_up_to_reconnect_ivl_max_and_disabled_reconnect_stays_down() {
+fn disabled_reconnect_stays_down_and_ends_the_pipe() {
     // With RECONNECT_IVL=-1 the socket never reconnects after losing its peer.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
@@ -143,8 +143,23 @@ fn reconnect_backs_off_up_to_reconnect_ivl_max_and_disabled_reconnect_stays_down
         listener.accept().is_err(),
         "no reconnection attempt with RECONNECT_IVL = -1"
     );
+    // As in libzmq, the pipe of such a connection ends with it, so a PUSH whose only peer
+    // was never reachable holds nothing back: term does not wait on it even with the
+    // default infinite linger.
+    let mut push = ctx.socket(SocketType::Push).unwrap();
+    push.set_reconnect_ivl(-1).unwrap();
+    push.connect(&format!("tcp://127.0.0.1:{}", common::raw::free_port()))
+        .unwrap();
+    let _ = push.send("never delivered", Flags::DONTWAIT);
+    drop(push);
+    drop(pull);
+    term_within(ctx, Duration::from_secs(2));
+}
 
+#[test]
+fn reconnect_backs_off_up_to_reconnect_ivl_max() {
     // With a doubling interval the attempts thin out: count them over a window.
+    let ctx = context();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
     let mut pull = ringmq_socket(&ctx, SocketType::Pull);

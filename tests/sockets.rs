@@ -305,7 +305,7 @@ fn term_interrupts_blocking_calls_with_eterm() {
         err.errno()
     });
     std::thread::sleep(Duration::from_millis(100));
-    ctx.term().unwrap();
+    term_within(ctx.clone(), Duration::from_secs(5));
     assert_eq!(waiter.join().unwrap(), ETERM);
     assert_eq!(ctx.socket(SocketType::Push).unwrap_err().errno(), ETERM);
 }

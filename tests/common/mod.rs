@@ -63,3 +63,18 @@ pub fn context() -> Context {
         .build()
         .expect("context")
 }
+
+/// Runs `ctx.term()` and fails the test if it takes longer than `limit` (instead of hanging
+/// the suite). Returns how long it took.
+pub fn term_within(ctx: Context, limit: Duration) -> Duration {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let start = std::time::Instant::now();
+    std::thread::spawn(move || {
+        ctx.term().expect("term");
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(()) => start.elapsed(),
+        Err(_) => panic!("Context::term did not return within {limit:?}"),
+    }
+}

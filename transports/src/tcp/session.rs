@@ -349,7 +349,7 @@ impl Session {
                 unsafe { conn.submit(cx, self.me, OP_CONNECT, entry) };
                 self.conn = Some(conn);
             }
-            Err(_) => self.schedule_reconnect(cx),
+            Err(_) => self.after_connection_lost(cx),
         }
     }
 
@@ -358,7 +358,6 @@ impl Session {
             return;
         };
         let Some(current) = *backoff else {
-            // RECONNECT_IVL = -1: never reconnect.
             return;
         };
         // Jitter below one base interval spreads peers that lost a server at the same time.
@@ -636,15 +635,19 @@ impl Session {
         }
         conn.retire(cx, self.me, false);
         self.park_retired(conn);
-        match self.role {
-            Role::Connect { .. } => {
-                if self.linger.is_some() && !self.has_queued_output() {
-                    self.finish(cx);
-                } else {
-                    self.schedule_reconnect(cx);
-                }
-            }
-            Role::Accepted { .. } => self.finish(cx),
+        self.after_connection_lost(cx);
+    }
+
+    /// Without a connection: a connecting session tries again later, unless reconnection is
+    /// off (RECONNECT_IVL = -1: like libzmq, the pipe then ends) or it was only lingering with
+    /// nothing left to send; an accepted session ends.
+    fn after_connection_lost(&mut self, cx: &mut ShardCx<'_>) {
+        let reconnect = matches!(self.role, Role::Connect { backoff: Some(_), .. });
+        let lingering_done = self.linger.is_some() && !self.has_queued_output();
+        if reconnect && !lingering_done {
+            self.schedule_reconnect(cx);
+        } else {
+            self.finish(cx);
         }
     }
 
