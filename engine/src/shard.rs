@@ -151,11 +151,6 @@ impl ShardRef {
     pub fn wake(&self, task: TaskId) {
         self.post(ShardCommand::Wake(task));
     }
-
-    /// `true` if both handles name the same shard.
-    pub fn same_shard(&self, other: &ShardRef) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 /// Owns a running shard thread. Dropping it stops the shard at once and joins the thread;
@@ -234,11 +229,6 @@ impl ShardHandle {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-
-    /// `true` once the shard thread has ended.
-    pub fn is_finished(&self) -> bool {
-        self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
 }
 
@@ -419,11 +409,6 @@ impl ShardCx<'_> {
     /// A handle to this shard, to give to other threads.
     pub fn shard(&self) -> &ShardRef {
         &self.core.shard
-    }
-
-    /// `true` once the shard has been asked to stop.
-    pub fn is_stopping(&self) -> bool {
-        self.core.stopping
     }
 
     /// Queues an io_uring operation on behalf of `task`; its completion(s) go to that task's
@@ -859,7 +844,6 @@ mod tests {
         let mut shard = shard;
         shard.stop(None);
         shard.join();
-        assert!(shard.is_finished());
     }
 
     #[test]

@@ -26,7 +26,7 @@
 use std::mem::MaybeUninit;
 use std::ptr;
 
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, CachePadded, Ordering, UnsafeCell};
+use crate::sync::{Arc, AtomicPtr, AtomicUsize, CachePadded, Ordering, UnsafeCell};
 
 /// The sleep bit in a counter word; counts are stored shifted left by one.
 const ASLEEP: usize = 1;
@@ -89,8 +89,6 @@ struct Shared<T> {
     writer_asleep_at: AtomicUsize,
     /// High-water mark in messages; `0` = unlimited. Written by the writer only.
     hwm: AtomicUsize,
-    writer_closed: AtomicBool,
-    reader_closed: AtomicBool,
     /// One finished chunk handed back from the reader to the writer.
     spare: AtomicPtr<Chunk<T>>,
     /// Where the reader stopped, recorded when it is dropped, for the final clean-up.
@@ -114,8 +112,6 @@ pub fn channel<T: Frame>(hwm: usize) -> (Writer<T>, Reader<T>) {
         consumed: CachePadded(AtomicUsize::new(0)),
         writer_asleep_at: AtomicUsize::new(0),
         hwm: AtomicUsize::new(hwm),
-        writer_closed: AtomicBool::new(false),
-        reader_closed: AtomicBool::new(false),
         spare: AtomicPtr::new(ptr::null_mut()),
         final_head: AtomicPtr::new(first),
         final_head_idx: AtomicUsize::new(0),
@@ -322,29 +318,12 @@ impl<T: Frame> Writer<T> {
         self.hwm = hwm;
         self.shared.hwm.store(hwm, Ordering::Relaxed);
     }
-
-    /// The high-water mark in messages (`0` = unlimited).
-    pub fn hwm(&self) -> usize {
-        self.hwm
-    }
-
-    /// Complete messages written and not yet taken by the reader, as far as the writer knows.
-    pub fn queued_messages(&mut self) -> usize {
-        self.consumed_cache = self.shared.consumed.load(Ordering::Acquire) >> 1;
-        self.msgs_complete - self.consumed_cache
-    }
-
-    /// `true` once the reading end has been dropped.
-    pub fn is_reader_closed(&self) -> bool {
-        self.shared.reader_closed.load(Ordering::Acquire)
-    }
 }
 
 impl<T: Frame> Drop for Writer<T> {
     fn drop(&mut self) {
         self.rollback();
         self.flush();
-        self.shared.writer_closed.store(true, Ordering::Release);
     }
 }
 
@@ -467,21 +446,6 @@ impl<T: Frame> Reader<T> {
             }
         }
     }
-
-    /// `true` once the writer is gone and every frame it published has been read.
-    pub fn is_finished(&mut self) -> bool {
-        self.shared.writer_closed.load(Ordering::Acquire) && !self.has_data()
-    }
-
-    /// `true` once the writing end has been dropped (frames may remain to be read).
-    pub fn is_writer_closed(&self) -> bool {
-        self.shared.writer_closed.load(Ordering::Acquire)
-    }
-
-    /// Messages consumed by this reader so far.
-    pub fn messages_read(&self) -> usize {
-        self.msgs_read
-    }
 }
 
 impl<T: Frame> Drop for Reader<T> {
@@ -489,7 +453,6 @@ impl<T: Frame> Drop for Reader<T> {
         self.shared.final_head.store(self.head.chunk, Ordering::Relaxed);
         self.shared.final_head_idx.store(self.head.idx, Ordering::Relaxed);
         self.shared.final_read.store(self.frames_read, Ordering::Relaxed);
-        self.shared.reader_closed.store(true, Ordering::Release);
     }
 }
 

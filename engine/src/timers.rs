@@ -56,16 +56,6 @@ impl TimerQueue {
             e.tag,
         ))
     }
-
-    /// Number of scheduled timers (including stale ones not yet popped).
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// `true` if no timer is scheduled.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 #[cfg(all(test, not(loom)))]
@@ -90,6 +80,6 @@ mod tests {
         assert_eq!(q.pop_due(later), Some((task, 1)));
         assert_eq!(q.pop_due(later), Some((task, 2)));
         assert_eq!(q.pop_due(later), None);
-        assert_eq!(q.len(), 1);
+        assert_eq!(q.next_deadline(), Some(t0 + Duration::from_millis(30)));
     }
 }

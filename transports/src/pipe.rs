@@ -217,16 +217,6 @@ impl SocketPipe {
         }
     }
 
-    /// Discards the frames of an unfinished outgoing message.
-    pub fn rollback(&mut self) {
-        self.out.rollback();
-    }
-
-    /// `true` while an outgoing message is half written.
-    pub fn in_message(&self) -> bool {
-        self.out.in_message()
-    }
-
     /// Declares the socket waits for room: `true` means a [`SocketEvent::Writable`] will come.
     pub fn sleep_writer(&mut self) -> bool {
         self.out.sleep()
@@ -257,11 +247,6 @@ impl SocketPipe {
     pub fn sleep_reader(&mut self) -> bool {
         self.inp.release();
         self.inp.sleep()
-    }
-
-    /// `true` once the session is gone and every incoming frame has been read.
-    pub fn is_finished(&mut self) -> bool {
-        self.inp.is_finished()
     }
 
     /// Sets how long the session may keep sending after this end is dropped.
@@ -333,11 +318,6 @@ impl ShardPipe {
     #[inline]
     pub fn can_write(&mut self) -> bool {
         self.inp.can_write()
-    }
-
-    /// `true` while an incoming message is half written.
-    pub fn in_message(&self) -> bool {
-        self.inp.in_message()
     }
 
     /// Queues one incoming frame.

@@ -208,20 +208,6 @@ pub fn local_addr(fd: &OwnedFd) -> io::Result<SocketAddr> {
     to_socket_addr(&raw).ok_or_else(|| io::Error::other("not an IP socket"))
 }
 
-/// The address of the peer of a connected socket.
-pub fn peer_addr(fd: RawFd) -> io::Result<SocketAddr> {
-    let mut raw = RawAddr::empty();
-    // SAFETY: getpeername writes at most `raw.len` bytes into the storage.
-    check(unsafe {
-        libc::getpeername(
-            fd,
-            (&mut raw.storage as *mut libc::sockaddr_storage).cast(),
-            &mut raw.len,
-        )
-    })?;
-    to_socket_addr(&raw).ok_or_else(|| io::Error::other("not an IP socket"))
-}
-
 /// A listening socket on `addr` (SO_REUSEADDR like libzmq; dual-stack when binding the IPv6
 /// wildcard), and the address it actually got (with the ephemeral port filled in).
 pub fn listen(addr: &SocketAddr, backlog: i32) -> io::Result<(OwnedFd, SocketAddr)> {
