@@ -69,64 +69,54 @@ fn pyzmq_is_importable() {
     );
 }
 
+/// Starts a pyzmq peer in `role` and joins it to `ours`: with `peer_binds` the peer binds and
+/// ringmq connects, otherwise the reverse.
+fn join(role: &str, peer_binds: bool, ours: &mut ringmq::Socket) -> Peer {
+    if peer_binds {
+        let mut peer = Peer::start(role, "bind", "tcp://127.0.0.1:*");
+        ours.connect(&peer.line()).unwrap();
+        peer
+    } else {
+        ours.bind("tcp://127.0.0.1:*").unwrap();
+        Peer::start(role, "connect", &ours.last_endpoint())
+    }
+}
+
 #[test]
 fn pyzmq_push_to_ringmq_pull_both_directions() {
     let ctx = context();
-    // pyzmq binds, ringmq connects.
-    let mut peer = Peer::start("push", "bind", "tcp://127.0.0.1:*");
-    let endpoint = peer.line();
-    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
-    pull.connect(&endpoint).unwrap();
-    for i in 0..COUNT {
-        assert_eq!(recv_parts(&mut pull), message(i));
+    for peer_binds in [true, false] {
+        let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+        let peer = join("push", peer_binds, &mut pull);
+        for i in 0..COUNT {
+            assert_eq!(recv_parts(&mut pull), message(i), "peer binds: {peer_binds}");
+        }
+        peer.finish();
     }
-    peer.finish();
-    // ringmq binds, pyzmq connects.
-    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
-    pull.bind("tcp://127.0.0.1:*").unwrap();
-    let peer = Peer::start("push", "connect", &pull.last_endpoint());
-    for i in 0..COUNT {
-        assert_eq!(recv_parts(&mut pull), message(i));
-    }
-    peer.finish();
 }
 
 #[test]
 fn ringmq_push_to_pyzmq_pull_both_directions() {
     let ctx = context();
-    let mut peer = Peer::start("pull", "bind", "tcp://127.0.0.1:*");
-    let endpoint = peer.line();
-    let mut push = ringmq_socket(&ctx, SocketType::Push);
-    push.connect(&endpoint).unwrap();
-    for i in 0..COUNT {
-        push.send_multipart(message(i), Flags::NONE).unwrap();
+    for peer_binds in [true, false] {
+        let mut push = ringmq_socket(&ctx, SocketType::Push);
+        let peer = join("pull", peer_binds, &mut push);
+        for i in 0..COUNT {
+            push.send_multipart(message(i), Flags::NONE).unwrap();
+        }
+        peer.finish();
     }
-    peer.finish();
-    let mut push = ringmq_socket(&ctx, SocketType::Push);
-    push.bind("tcp://127.0.0.1:*").unwrap();
-    let peer = Peer::start("pull", "connect", &push.last_endpoint());
-    for i in 0..COUNT {
-        push.send_multipart(message(i), Flags::NONE).unwrap();
-    }
-    peer.finish();
 }
 
 #[test]
 fn pyzmq_req_to_ringmq_rep_both_directions() {
     let ctx = context();
-    for mode in ["bind", "connect"] {
+    for peer_binds in [true, false] {
         let mut rep = ringmq_socket(&ctx, SocketType::Rep);
-        let peer = if mode == "bind" {
-            let mut p = Peer::start("req", "bind", "tcp://127.0.0.1:*");
-            rep.connect(&p.line()).unwrap();
-            p
-        } else {
-            rep.bind("tcp://127.0.0.1:*").unwrap();
-            Peer::start("req", "connect", &rep.last_endpoint())
-        };
+        let peer = join("req", peer_binds, &mut rep);
         for i in 0..COUNT {
             let request = recv_parts(&mut rep);
-            assert_eq!(request, message(i), "{mode}");
+            assert_eq!(request, message(i), "peer binds: {peer_binds}");
             rep.send_multipart(request.into_iter().rev(), Flags::NONE)
                 .unwrap();
         }
@@ -137,21 +127,14 @@ fn pyzmq_req_to_ringmq_rep_both_directions() {
 #[test]
 fn ringmq_req_to_pyzmq_rep_both_directions() {
     let ctx = context();
-    for mode in ["bind", "connect"] {
+    for peer_binds in [true, false] {
         let mut req = ringmq_socket(&ctx, SocketType::Req);
-        let peer = if mode == "bind" {
-            let mut p = Peer::start("rep", "bind", "tcp://127.0.0.1:*");
-            req.connect(&p.line()).unwrap();
-            p
-        } else {
-            req.bind("tcp://127.0.0.1:*").unwrap();
-            Peer::start("rep", "connect", &req.last_endpoint())
-        };
+        let peer = join("rep", peer_binds, &mut req);
         for i in 0..COUNT {
             req.send_multipart(message(i), Flags::NONE).unwrap();
             let mut expected = message(i);
             expected.reverse();
-            assert_eq!(recv_parts(&mut req), expected, "{mode}");
+            assert_eq!(recv_parts(&mut req), expected, "peer binds: {peer_binds}");
         }
         peer.finish();
     }

@@ -2,19 +2,25 @@
 
 use std::time::Instant;
 
-use ringmq::{Context, Flags, Msg, SocketType};
+use ringmq::{Context, Flags, Msg, Socket, SocketType};
 
 use crate::{PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
 
-fn context() -> Context {
-    Context::new().unwrap_or_else(|e| die("Context::new", e))
+/// A context and a socket of type `t`, bound to or connected to `address`.
+fn open(t: SocketType, bind: bool, address: &str) -> (Context, Socket) {
+    let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
+    let mut s = ctx.socket(t).unwrap_or_else(|e| die("socket", e));
+    if bind {
+        s.bind(address).unwrap_or_else(|e| die("bind", e));
+    } else {
+        s.connect(address).unwrap_or_else(|e| die("connect", e));
+    }
+    (ctx, s)
 }
 
 /// `local_thr`: PULL, bind, receive `count` messages, print the throughput.
 pub fn local_thr(args: &PerfArgs) {
-    let ctx = context();
-    let mut s = ctx.socket(SocketType::Pull).unwrap_or_else(|e| die("socket", e));
-    s.bind(&args.address).unwrap_or_else(|e| die("bind", e));
+    let (ctx, mut s) = open(SocketType::Pull, true, &args.address);
     let first = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
     check_size(args.message_size, first.len());
     let start = Instant::now();
@@ -31,9 +37,7 @@ pub fn local_thr(args: &PerfArgs) {
 
 /// `remote_thr`: PUSH, connect, send `count` messages of `message_size` bytes.
 pub fn remote_thr(args: &PerfArgs) {
-    let ctx = context();
-    let mut s = ctx.socket(SocketType::Push).unwrap_or_else(|e| die("socket", e));
-    s.connect(&args.address).unwrap_or_else(|e| die("connect", e));
+    let (ctx, mut s) = open(SocketType::Push, false, &args.address);
     let payload = vec![0u8; args.message_size];
     for _ in 0..args.count {
         s.send(&payload[..], Flags::NONE)
@@ -45,9 +49,7 @@ pub fn remote_thr(args: &PerfArgs) {
 
 /// `local_lat`: REP, bind, echo `count` messages.
 pub fn local_lat(args: &PerfArgs) {
-    let ctx = context();
-    let mut s = ctx.socket(SocketType::Rep).unwrap_or_else(|e| die("socket", e));
-    s.bind(&args.address).unwrap_or_else(|e| die("bind", e));
+    let (ctx, mut s) = open(SocketType::Rep, true, &args.address);
     for _ in 0..args.count {
         let m = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
         check_size(args.message_size, m.len());
@@ -59,9 +61,7 @@ pub fn local_lat(args: &PerfArgs) {
 
 /// `remote_lat`: REQ, connect, `count` round trips; prints average and percentiles.
 pub fn remote_lat(args: &PerfArgs) {
-    let ctx = context();
-    let mut s = ctx.socket(SocketType::Req).unwrap_or_else(|e| die("socket", e));
-    s.connect(&args.address).unwrap_or_else(|e| die("connect", e));
+    let (ctx, mut s) = open(SocketType::Req, false, &args.address);
     let payload = Msg::from(vec![0u8; args.message_size]);
     let mut histogram = latency_histogram();
     let start = Instant::now();
