@@ -245,7 +245,6 @@ struct TaskSlot {
     generation: u32,
     task: Option<Box<dyn Task>>,
     occupied: bool,
-    running: bool,
     inflight: u32,
     deferred: bool,
 }
@@ -272,7 +271,6 @@ impl TaskTable {
             generation: 0,
             task: None,
             occupied: true,
-            running: true,
             inflight: 0,
             deferred: false,
         });
@@ -299,9 +297,7 @@ impl TaskTable {
     /// Takes the task out of its slot to run it; `None` if absent or already running.
     fn take(&mut self, id: TaskId) -> Option<Box<dyn Task>> {
         let slot = self.slot(id)?;
-        let task = slot.task.take()?;
-        slot.running = true;
-        Some(task)
+        slot.task.take()
     }
 
     /// Puts a task back after running it, or frees it if it is done and nothing is in flight.
@@ -309,7 +305,6 @@ impl TaskTable {
         let Some(slot) = self.slot(id) else {
             return;
         };
-        slot.running = false;
         if task.is_done() && slot.inflight == 0 {
             slot.occupied = false;
             slot.deferred = false;
@@ -469,7 +464,6 @@ impl ShardCx<'_> {
         let task = make(id);
         let slot = self.tasks.slot(id).expect("just reserved");
         slot.task = Some(task);
-        slot.running = false;
         id
     }
 
