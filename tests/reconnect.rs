@@ -182,3 +182,47 @@ fn reconnect_backs_off_up_to_reconnect_ivl_max() {
     assert!((3..=12).contains(&accepted), "{accepted} attempts");
     drop(pull);
 }
+
+#[test]
+fn messages_received_before_the_peer_closes_are_all_delivered() {
+    // A fast sender that closes as soon as it has written everything, and a slow reader with
+    // a tiny RCVHWM: what the session held back (the socket's queue was full) when the peer
+    // closed must still arrive.
+    for peer in ["libzmq", "raw"] {
+        let ctx = context();
+        let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+        pull.set_rcvhwm(4).unwrap();
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = pull.last_endpoint();
+        const N: u32 = 20_000;
+        let sender = std::thread::spawn(move || match peer {
+            "libzmq" => {
+                let zctx = zmq::Context::new();
+                let push = zmq_socket(&zctx, zmq::PUSH);
+                push.set_linger(-1).unwrap();
+                push.connect(&endpoint).unwrap();
+                for i in 0..N {
+                    push.send(&i.to_be_bytes()[..], 0).unwrap();
+                }
+            }
+            _ => {
+                let mut raw = RawPeer::connect(&endpoint);
+                raw.handshake("PUSH");
+                let mut all = Vec::new();
+                for i in 0..N {
+                    all.extend(frame(0, &i.to_be_bytes()));
+                }
+                raw.send(&all);
+            }
+        });
+        sender.join().unwrap();
+        // The peer is gone now; everything it sent must still come out, in order.
+        for i in 0..N {
+            assert_eq!(
+                pull.recv(Flags::NONE).unwrap()[..],
+                i.to_be_bytes(),
+                "{peer}: message {i}"
+            );
+        }
+    }
+}

@@ -74,6 +74,9 @@ struct Conn {
     /// Received octets not yet decoded because the socket's queue was full.
     pending_input: Vec<u8>,
     input_stopped: bool,
+    /// The peer closed (or the receive failed) while octets were held back: deliver them,
+    /// then close for this reason.
+    input_ended: Option<String>,
 }
 
 impl Conn {
@@ -93,6 +96,7 @@ impl Conn {
             addr: Box::new(addr),
             pending_input: Vec::new(),
             input_stopped: false,
+            input_ended: None,
         }
     }
 
@@ -118,7 +122,7 @@ impl Conn {
     }
 
     fn arm_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
-        if self.recv_armed || self.input_stopped {
+        if self.recv_armed || self.input_stopped || self.input_ended.is_some() {
             return;
         }
         let group = cx.buffers().group();
@@ -445,13 +449,21 @@ impl Session {
             }
             return;
         }
-        match c.result {
-            0 => self.fail(cx, "connection closed by peer"),
+        let reason = match c.result {
             // ENOBUFS: the shard's buffers ran out; they come back within the turn.
             // ECANCELED: we stopped the receive ourselves.
-            e if e == -libc::ENOBUFS || e == -libc::ECANCELED => self.after_input(cx),
-            e => self.fail(cx, &std::io::Error::from_raw_os_error(-e).to_string()),
+            e if e == -libc::ENOBUFS || e == -libc::ECANCELED => return self.after_input(cx),
+            0 => "connection closed by peer".to_string(),
+            e => std::io::Error::from_raw_os_error(-e).to_string(),
+        };
+        if conn.input_stopped {
+            // Octets received before the end are held back for a full queue: they are
+            // delivered first, and the connection closes once they are (libzmq likewise keeps
+            // its engine until its input is consumed).
+            conn.input_ended = Some(reason);
+            return;
         }
+        self.fail(cx, &reason);
     }
 
     /// Decodes received octets into the pipe, publishing once at the end. When the socket's
@@ -542,9 +554,17 @@ impl Session {
         }
         conn.input_stopped = false;
         let pending = std::mem::take(&mut conn.pending_input);
-        match self.feed(&pending, cx.now()) {
-            Err(reason) => self.fail(cx, &reason),
-            Ok(()) => self.after_input(cx),
+        if let Err(reason) = self.feed(&pending, cx.now()) {
+            return self.fail(cx, &reason);
+        }
+        let ended = self
+            .conn
+            .as_mut()
+            .filter(|c| !c.input_stopped)
+            .and_then(|c| c.input_ended.take());
+        match ended {
+            Some(reason) => self.fail(cx, &reason),
+            None => self.after_input(cx),
         }
     }
 
