@@ -81,3 +81,36 @@ fn heartbeating_with_libzmq_keeps_an_idle_connection_up() {
     theirs.send("and here", 0).unwrap();
     assert_eq!(pair.recv(Flags::NONE).unwrap(), "and here");
 }
+
+#[test]
+fn a_slow_consumer_is_not_mistaken_for_a_dead_peer() {
+    // The PULL stops reading for several heartbeat timeouts while its queue is full; the
+    // connection must survive and every message arrive.
+    let ctx = context();
+    let zctx = zmq::Context::new();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.set_rcvhwm(2).unwrap();
+    pull.set_heartbeat_ivl(50).unwrap();
+    pull.set_heartbeat_timeout(150).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let push = zmq_socket(&zctx, zmq::PUSH);
+    push.connect(&pull.last_endpoint()).unwrap();
+    const N: u32 = 3_000;
+    let sender = std::thread::spawn(move || {
+        for i in 0..N {
+            push.send_multipart([i.to_be_bytes().to_vec(), pattern(4000, i as u64)], 0)
+                .unwrap();
+        }
+        push
+    });
+    assert_eq!(recv_parts(&mut pull)[0], 0u32.to_be_bytes());
+    std::thread::sleep(Duration::from_millis(1000));
+    for i in 1..N {
+        assert_eq!(
+            recv_parts(&mut pull),
+            vec![i.to_be_bytes().to_vec(), pattern(4000, i as u64)],
+            "message {i}"
+        );
+    }
+    drop(sender.join().unwrap());
+}

@@ -245,7 +245,7 @@ impl SocketPipe {
     /// Declares the socket waits for input: `true` means a [`SocketEvent::Readable`] will
     /// come; `false` means input arrived meanwhile.
     pub fn sleep_reader(&mut self) -> bool {
-        self.inp.release();
+        self.release();
         self.inp.sleep()
     }
 

@@ -474,14 +474,15 @@ impl Session {
             let Some(conn) = self.conn.as_mut() else {
                 return Ok(());
             };
-            if conn.input_stopped {
-                conn.pending_input.extend_from_slice(&data[pos..]);
-                break;
-            }
             let zmtp = conn
                 .zmtp
                 .as_mut()
                 .expect("input only after the connection is established");
+            if conn.input_stopped {
+                conn.pending_input.extend_from_slice(&data[pos..]);
+                zmtp.saw_traffic();
+                break;
+            }
             if zmtp.is_ready() {
                 if let Some(p) = self.pipe.as_mut() {
                     if !p.can_write() {
@@ -784,7 +785,16 @@ impl Session {
         if self.conn.is_none() && retry_due {
             self.begin_connect(cx);
         }
-        if let Some(zmtp) = self.conn.as_mut().and_then(|c| c.zmtp.as_mut()) {
+        if let Some(conn) = self.conn.as_mut() {
+            let holding_input_back = conn.input_stopped;
+            let Some(zmtp) = conn.zmtp.as_mut() else {
+                return self.rearm_timer(cx);
+            };
+            if holding_input_back {
+                // We are not reading, so silence from the peer proves nothing: the bytes it
+                // sent wait in our socket buffer. Heartbeat timeouts resume with reading.
+                zmtp.saw_traffic();
+            }
             match zmtp.on_timeout(now) {
                 Err(e) => self.fail(cx, &e.to_string()),
                 Ok(()) => {

@@ -243,12 +243,19 @@ impl Connection {
             Phase::Handshake => self.decode_handshake(input, now),
             Phase::Traffic => {
                 if !input.is_empty() {
-                    // Any traffic is a sign of life (RFC 37).
-                    self.ping_deadline = None;
-                    self.ttl_deadline = None;
+                    self.saw_traffic();
                 }
                 self.decode_traffic(input, now)
             }
+        }
+    }
+
+    /// Octets arrived (decoded now or held back by the driver): any traffic is a sign of
+    /// life (RFC 37), so pending heartbeat deadlines are cleared.
+    pub fn saw_traffic(&mut self) {
+        if self.phase == Phase::Traffic {
+            self.ping_deadline = None;
+            self.ttl_deadline = None;
         }
     }
 
