@@ -18,16 +18,7 @@ const BOTH: [Binder; 2] = [Binder::Ringmq, Binder::Libzmq];
 
 /// Connects a ringmq socket and a libzmq socket, `binder` binding.
 fn join(binder: Binder, ours: &mut ringmq::Socket, theirs: &zmq::Socket) {
-    match binder {
-        Binder::Ringmq => {
-            ours.bind("tcp://127.0.0.1:*").unwrap();
-            theirs.connect(&ours.last_endpoint()).unwrap();
-        }
-        Binder::Libzmq => {
-            theirs.bind("tcp://127.0.0.1:*").unwrap();
-            ours.connect(&zmq_endpoint(theirs)).unwrap();
-        }
-    }
+    join_libzmq(matches!(binder, Binder::Ringmq), ours, theirs);
 }
 
 fn interesting_messages() -> Vec<Vec<Vec<u8>>> {

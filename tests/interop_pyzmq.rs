@@ -1,5 +1,5 @@
-//! Interoperability with pyzmq (its wheel bundles libzmq 4.3.5): PUSH/PULL and REQ/REP in
-//! both directions, with the peer in its own process. The test command installs pyzmq when
+//! Interoperability with pyzmq (its wheel bundles libzmq 4.3.5): PUSH/PULL, REQ/REP,
+//! ROUTER/DEALER and PUB/SUB/XPUB in both directions, with the peer in its own process. The test command installs pyzmq when
 //! it is missing; if it still cannot be imported these tests fail, never skip.
 
 mod common;
@@ -135,6 +135,78 @@ fn ringmq_req_to_pyzmq_rep_both_directions() {
             let mut expected = message(i);
             expected.reverse();
             assert_eq!(recv_parts(&mut req), expected, "peer binds: {peer_binds}");
+        }
+        peer.finish();
+    }
+}
+
+#[test]
+fn pyzmq_dealer_to_ringmq_router_both_directions() {
+    let ctx = context();
+    for peer_binds in [true, false] {
+        let mut router = ringmq_socket(&ctx, SocketType::Router);
+        let peer = join("dealer", peer_binds, &mut router);
+        for i in 0..COUNT {
+            let mut request = recv_parts(&mut router);
+            assert_eq!(request[0], b"py-dealer", "routing id");
+            assert_eq!(request[1..], message(i), "peer binds: {peer_binds}");
+            let mut reply = vec![request.remove(0)];
+            reply.extend(request.into_iter().rev());
+            router.send_multipart(reply, Flags::NONE).unwrap();
+        }
+        peer.finish();
+    }
+}
+
+#[test]
+fn ringmq_dealer_to_pyzmq_router_both_directions() {
+    let ctx = context();
+    for peer_binds in [true, false] {
+        let mut dealer = ringmq_socket(&ctx, SocketType::Dealer);
+        let peer = join("router", peer_binds, &mut dealer);
+        for i in 0..COUNT {
+            dealer.send_multipart(message(i), Flags::NONE).unwrap();
+            let mut expected = message(i);
+            expected.reverse();
+            assert_eq!(recv_parts(&mut dealer), expected, "peer binds: {peer_binds}");
+        }
+        peer.finish();
+    }
+}
+
+#[test]
+fn ringmq_xpub_filters_for_a_pyzmq_sub_both_directions() {
+    let ctx = context();
+    for peer_binds in [true, false] {
+        let mut xpub = ringmq_socket(&ctx, SocketType::XPub);
+        // A publisher drops at the high-water mark; this test counts every message.
+        xpub.set_sndhwm(0).unwrap();
+        let peer = join("sub", peer_binds, &mut xpub);
+        // The XPUB sees the subscription; from then on it is in effect.
+        assert_eq!(xpub.recv(Flags::NONE).unwrap(), &b"\x01keep"[..]);
+        for i in 0..COUNT {
+            let seq = i.to_string();
+            xpub.send_multipart(["drop", &seq], Flags::NONE).unwrap();
+            xpub.send_multipart(["keep", &seq], Flags::NONE).unwrap();
+        }
+        peer.finish();
+    }
+}
+
+#[test]
+fn pyzmq_xpub_to_ringmq_sub_both_directions() {
+    let ctx = context();
+    for peer_binds in [true, false] {
+        let mut sub = ringmq_socket(&ctx, SocketType::Sub);
+        sub.set_rcvhwm(0).unwrap();
+        sub.set_subscribe(b"keep").unwrap();
+        let peer = join("xpub", peer_binds, &mut sub);
+        for i in 0..COUNT {
+            assert_eq!(
+                recv_parts(&mut sub),
+                [b"keep".to_vec(), i.to_string().into_bytes()],
+                "peer binds: {peer_binds}"
+            );
         }
         peer.finish();
     }

@@ -424,7 +424,17 @@ fn options_are_validated_and_read_back() {
     assert_eq!(&s.routing_id()[..], b"client-1");
     s.set_linger(0).unwrap();
     assert_eq!(s.linger(), 0);
-    assert_eq!(ctx.socket(SocketType::Router).unwrap_err().errno(), libc::ENOTSUP);
+    assert_eq!(
+        s.set_subscribe(b"x").unwrap_err().errno(),
+        libc::EINVAL,
+        "an option of another socket type"
+    );
+    s.set_req_correlate(true).unwrap();
+    assert_eq!(
+        ctx.socket(SocketType::Stream).unwrap_err().errno(),
+        libc::ENOTSUP,
+        "a type not built yet says so"
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! ringmq's sockets: [`Context`], [`Socket`], the socket types and their routing, options.
 //!
-//! This crate owns socket-type semantics — load-balancing and fair-queuing over pipes, the
-//! REQ/REP envelope and state machine, PAIR's single peer, HWM, timeouts, linger — and the
-//! public API with libzmq's names and defaults. It never touches io_uring or file
+//! This crate owns socket-type semantics — load-balancing, fair-queuing and distribution over
+//! pipes, the REQ/REP envelope and state machine, ROUTER routing ids, PAIR's single peer,
+//! publish/subscribe filtering, HWM, timeouts, linger — and the public API with libzmq's
+//! names and defaults. It never touches io_uring or file
 //! descriptors directly: transports (`ringmq-transports`) connect its pipes to peers.
 #![warn(missing_docs)]
 

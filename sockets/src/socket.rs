@@ -18,7 +18,7 @@ use ringmq_transports::{Error, Msg, Result, SocketType};
 
 use crate::context::ContextInner;
 use crate::flags::Flags;
-use crate::kinds::{self, RecvError, SendError, SocketKind};
+use crate::kinds::{self, Origin, RecvError, SendError, SocketKind, TypeOption};
 use crate::options::{SocketOptions, at_least};
 use crate::pipes::Pipes;
 
@@ -170,7 +170,7 @@ impl Socket {
             options.rcvhwm,
             Some(endpoint.to_owned()),
         );
-        self.attach_pipe(socket_end);
+        self.attach_pipe(socket_end, Origin::Connected);
         self.shard.run(move |cx| {
             tcp::start_connect(cx, shard_end, options, target, source);
         });
@@ -231,9 +231,9 @@ impl Socket {
 
     // ----- pipes and events -----
 
-    fn attach_pipe(&mut self, pipe: SocketPipe) {
+    fn attach_pipe(&mut self, pipe: SocketPipe, origin: Origin) {
         let idx = self.pipes.insert(pipe);
-        if !self.kind.attach(&mut self.pipes, idx) {
+        if !self.kind.attach(&mut self.pipes, idx, origin) {
             // Refused (a PAIR already has its peer): let it go at once.
             let pipe = self.pipes.remove(idx);
             pipe.set_linger(Linger::Until(Instant::now()));
@@ -248,15 +248,20 @@ impl Socket {
         self.inbox.drain_into(&mut self.events);
         while let Some(event) = self.events.pop_front() {
             match event {
-                SocketEvent::Attached(pipe) => self.attach_pipe(pipe),
+                SocketEvent::Attached(pipe) => self.attach_pipe(pipe, Origin::Accepted),
                 SocketEvent::Readable(id) => {
                     if let Some(idx) = self.pipes.index_of(id) {
-                        self.kind.readable(idx);
+                        self.kind.readable(&mut self.pipes, idx);
                     }
                 }
                 SocketEvent::Writable(id) => {
                     if let Some(idx) = self.pipes.index_of(id) {
-                        self.kind.writable(idx);
+                        self.kind.writable(&mut self.pipes, idx);
+                    }
+                }
+                SocketEvent::Reconnected(id) => {
+                    if let Some(idx) = self.pipes.index_of(id) {
+                        self.kind.reconnected(&mut self.pipes, idx);
                     }
                 }
                 SocketEvent::Detached(id) => {
@@ -272,7 +277,13 @@ impl Socket {
 
     fn reap_finished(&mut self) {
         for idx in self.kind.take_finished() {
-            drop(self.pipes.remove(idx));
+            let detached = self.pipes.get(idx).detached;
+            let pipe = self.pipes.remove(idx);
+            if !detached {
+                // Pushed out by the socket type (a ROUTER handover, a duplicate routing id):
+                // its connection closes now.
+                pipe.set_linger(Linger::Until(Instant::now()));
+            }
         }
     }
 
@@ -506,6 +517,135 @@ impl Socket {
         }
         self.options.routing_id = id;
         Ok(())
+    }
+
+    // ----- options of particular socket types -----
+
+    fn set_type_option(&mut self, option: TypeOption) -> Result<()> {
+        self.process_events();
+        let result = self.kind.set_option(&mut self.pipes, option);
+        self.reap_finished();
+        result
+    }
+
+    /// ZMQ_SUBSCRIBE (SUB; XPUB with XPUB_MANUAL): receive messages whose first frame starts
+    /// with `prefix` (empty = all). Subscribing twice needs two unsubscribes.
+    ///
+    /// Subscriptions reach the publisher asynchronously (and a publisher drops what nobody
+    /// has subscribed to yet), so this example uses an XPUB, which reports them:
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, Flags, SocketType};
+    /// let ctx = Context::new()?;
+    /// let mut publisher = ctx.socket(SocketType::XPub)?;
+    /// publisher.bind("tcp://127.0.0.1:*")?;
+    /// let mut sub = ctx.socket(SocketType::Sub)?;
+    /// sub.set_subscribe(b"weather.")?;
+    /// sub.connect(&publisher.last_endpoint())?;
+    /// assert_eq!(publisher.recv(Flags::NONE)?, &b"\x01weather."[..]); // now in effect
+    /// publisher.send("sports.tennis", Flags::NONE)?; // filtered out by the publisher
+    /// publisher.send("weather.paris 18C", Flags::NONE)?;
+    /// assert_eq!(sub.recv(Flags::NONE)?, "weather.paris 18C");
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn set_subscribe(&mut self, prefix: &[u8]) -> Result<()> {
+        self.set_type_option(TypeOption::Subscribe(Bytes::copy_from_slice(prefix)))
+    }
+
+    /// ZMQ_UNSUBSCRIBE (SUB; XPUB with XPUB_MANUAL): undoes one [`set_subscribe`](Self::set_subscribe).
+    pub fn set_unsubscribe(&mut self, prefix: &[u8]) -> Result<()> {
+        self.set_type_option(TypeOption::Unsubscribe(Bytes::copy_from_slice(prefix)))
+    }
+
+    /// ZMQ_ROUTER_MANDATORY (ROUTER): fail with EHOSTUNREACH on an unknown routing id, and
+    /// block (or EAGAIN) on a full peer, instead of dropping the message. Default off.
+    ///
+    /// A ROUTER prefixes each message it receives with the sender's routing id, and sends
+    /// each message to the peer its first frame names:
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, Flags, SocketType};
+    /// let ctx = Context::new()?;
+    /// let mut router = ctx.socket(SocketType::Router)?;
+    /// router.set_router_mandatory(true)?;
+    /// router.bind("tcp://127.0.0.1:*")?;
+    /// let mut dealer = ctx.socket(SocketType::Dealer)?;
+    /// dealer.set_routing_id(&b"worker-1"[..])?;
+    /// dealer.connect(&router.last_endpoint())?;
+    /// dealer.send("ready", Flags::NONE)?;
+    /// assert_eq!(router.recv_multipart(Flags::NONE)?, ["worker-1", "ready"]);
+    /// router.send_multipart(["worker-1", "job 1"], Flags::NONE)?;
+    /// assert_eq!(dealer.recv(Flags::NONE)?, "job 1");
+    /// let err = router.send("nobody", Flags::SNDMORE).unwrap_err();
+    /// assert_eq!(err.errno(), libc::EHOSTUNREACH);
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn set_router_mandatory(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::RouterMandatory(on))
+    }
+
+    /// ZMQ_ROUTER_HANDOVER (ROUTER): a new peer announcing a routing id in use takes it over
+    /// and the old connection is closed. Default off: the newcomer is refused.
+    pub fn set_router_handover(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::RouterHandover(on))
+    }
+
+    /// ZMQ_PROBE_ROUTER (ROUTER, DEALER): send an empty message to each new peer, so that a
+    /// ROUTER on the other side learns our routing id at once. Default off.
+    pub fn set_probe_router(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::ProbeRouter(on))
+    }
+
+    /// ZMQ_CONNECT_ROUTING_ID (ROUTER): the routing id this socket gives the peer of its next
+    /// [`connect`](Self::connect), whatever the peer announces.
+    pub fn set_connect_routing_id(&mut self, id: impl Into<Bytes>) -> Result<()> {
+        self.set_type_option(TypeOption::ConnectRoutingId(id.into()))
+    }
+
+    /// ZMQ_XPUB_VERBOSE (XPUB): pass every subscription to the application, not only new ones.
+    pub fn set_xpub_verbose(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::XpubVerbose(on))
+    }
+
+    /// ZMQ_XPUB_VERBOSER (XPUB): as XPUB_VERBOSE, and every unsubscription too.
+    pub fn set_xpub_verboser(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::XpubVerboser(on))
+    }
+
+    /// ZMQ_XPUB_NODROP (PUB, XPUB): block (or EAGAIN) when a matching subscriber is at its
+    /// high-water mark, instead of dropping the message for it. Default off.
+    pub fn set_xpub_nodrop(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::XpubNodrop(on))
+    }
+
+    /// ZMQ_XPUB_MANUAL (XPUB): subscriptions are only passed to the application, which applies
+    /// them with [`set_subscribe`](Self::set_subscribe) to the peer that sent the last one.
+    pub fn set_xpub_manual(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::XpubManual(on))
+    }
+
+    /// ZMQ_XPUB_WELCOME_MSG (XPUB): a message sent to every new subscriber (empty = none).
+    pub fn set_xpub_welcome_msg(&mut self, msg: &[u8]) -> Result<()> {
+        let msg = (!msg.is_empty()).then(|| Bytes::copy_from_slice(msg));
+        self.set_type_option(TypeOption::XpubWelcomeMsg(msg))
+    }
+
+    /// ZMQ_INVERT_MATCHING (PUB, XPUB, SUB): messages go to subscribers that did *not*
+    /// subscribe a prefix of them. Set it on both sides. Default off.
+    pub fn set_invert_matching(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::InvertMatching(on))
+    }
+
+    /// ZMQ_REQ_CORRELATE (REQ): prefix requests with a request id and accept only the reply
+    /// that carries the last one. Default off.
+    pub fn set_req_correlate(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::ReqCorrelate(on))
+    }
+
+    /// ZMQ_REQ_RELAXED (REQ): allow a new request before the reply to the last one arrived
+    /// (that reply is then dropped). Default off (strict alternation, EFSM otherwise).
+    pub fn set_req_relaxed(&mut self, on: bool) -> Result<()> {
+        self.set_type_option(TypeOption::ReqRelaxed(on))
     }
 
     /// ZMQ_IPV6: bind `*` to the IPv6 wildcard (dual-stack) and allow IPv6 peers for names.

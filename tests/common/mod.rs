@@ -33,6 +33,18 @@ pub fn zmq_endpoint(s: &zmq::Socket) -> String {
     s.get_last_endpoint().unwrap().unwrap()
 }
 
+/// Joins a ringmq socket and a libzmq socket over tcp: with `ringmq_binds` ours binds and
+/// theirs connects, otherwise the reverse.
+pub fn join_libzmq(ringmq_binds: bool, ours: &mut Socket, theirs: &zmq::Socket) {
+    if ringmq_binds {
+        ours.bind("tcp://127.0.0.1:*").unwrap();
+        theirs.connect(&ours.last_endpoint()).unwrap();
+    } else {
+        theirs.bind("tcp://127.0.0.1:*").unwrap();
+        ours.connect(&zmq_endpoint(theirs)).unwrap();
+    }
+}
+
 /// Receives a whole message from a ringmq socket as byte vectors.
 pub fn recv_parts(s: &mut Socket) -> Vec<Vec<u8>> {
     s.recv_multipart(Flags::NONE)

@@ -28,8 +28,16 @@ enum Body {
 #[derive(Clone)]
 pub struct Msg {
     body: Body,
-    more: bool,
+    flags: u8,
 }
+
+/// Another frame of the same message follows.
+const FLAG_MORE: u8 = 1;
+/// The frame is a peer's routing id, put first in its pipe by the connection (ROUTER).
+const FLAG_ROUTING_ID: u8 = 2;
+/// The frame is a subscription in the `\x01topic` / `\x00topic` form: a ZMTP 3.1 peer gets
+/// it as a SUBSCRIBE / CANCEL command, an older one as this message.
+const FLAG_SUBSCRIPTION: u8 = 4;
 
 impl Msg {
     /// An empty frame.
@@ -39,7 +47,7 @@ impl Msg {
                 len: 0,
                 data: [0; INLINE_CAPACITY],
             },
-            more: false,
+            flags: 0,
         }
     }
 
@@ -56,7 +64,7 @@ impl Msg {
         } else {
             Body::Shared(Bytes::copy_from_slice(data))
         };
-        Self { body, more: false }
+        Self { body, flags: 0 }
     }
 
     /// The frame's bytes.
@@ -86,20 +94,60 @@ impl Msg {
     /// `true` if another frame of the same message follows (libzmq's `zmq_msg_more`).
     #[inline]
     pub fn more(&self) -> bool {
-        self.more
+        self.flags & FLAG_MORE != 0
     }
 
     /// Sets the MORE flag.
     #[inline]
     pub fn set_more(&mut self, more: bool) {
-        self.more = more;
+        self.set_flag(FLAG_MORE, more);
     }
 
     /// Returns the frame with the MORE flag set to `more`.
     #[inline]
     pub fn with_more(mut self, more: bool) -> Self {
-        self.more = more;
+        self.set_more(more);
         self
+    }
+
+    #[inline]
+    fn set_flag(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
+
+    /// `true` for a peer's routing id that a connection put first in its pipe (only sockets
+    /// that ask for it, ROUTER among them, get such frames; applications never see them).
+    #[inline]
+    pub fn is_routing_id(&self) -> bool {
+        self.flags & FLAG_ROUTING_ID != 0
+    }
+
+    /// Marks the frame as a peer's routing id (see [`is_routing_id`](Self::is_routing_id)).
+    pub fn with_routing_id_flag(mut self) -> Self {
+        self.set_flag(FLAG_ROUTING_ID, true);
+        self
+    }
+
+    /// `true` for a subscription (`\x01topic`) or cancellation (`\x00topic`) sent by a
+    /// subscriber socket: the connection sends it as a SUBSCRIBE or CANCEL command to ZMTP 3.1
+    /// peers and as this very message to ZMTP 3.0 peers.
+    #[inline]
+    pub fn is_subscription(&self) -> bool {
+        self.flags & FLAG_SUBSCRIPTION != 0
+    }
+
+    /// A subscription (`subscribe = true`) or cancellation of `topic`, flagged as such.
+    pub fn subscription(subscribe: bool, topic: &[u8]) -> Self {
+        let mut body = Vec::with_capacity(topic.len() + 1);
+        body.push(u8::from(subscribe));
+        body.extend_from_slice(topic);
+        let mut msg = Self::from(body);
+        msg.set_flag(FLAG_SUBSCRIPTION, true);
+        msg
     }
 
     /// The body as `Bytes` (a copy for inline bodies, which are small; free otherwise).
@@ -147,7 +195,7 @@ impl std::fmt::Debug for Msg {
             f,
             "Msg({} B{}, {:?}",
             data.len(),
-            if self.more { ", more" } else { "" },
+            if self.more() { ", more" } else { "" },
             Bytes::copy_from_slice(shown)
         )?;
         if data.len() > shown.len() {
@@ -159,7 +207,7 @@ impl std::fmt::Debug for Msg {
 
 impl PartialEq for Msg {
     fn eq(&self, other: &Self) -> bool {
-        self.more == other.more && self.as_bytes() == other.as_bytes()
+        self.more() == other.more() && self.as_bytes() == other.as_bytes()
     }
 }
 impl Eq for Msg {}
@@ -190,7 +238,7 @@ impl From<Bytes> for Msg {
         } else {
             Self {
                 body: Body::Shared(b),
-                more: false,
+                flags: 0,
             }
         }
     }
@@ -239,7 +287,7 @@ impl From<&Msg> for Msg {
 impl ringmq_engine::spsc::Frame for Msg {
     #[inline]
     fn has_more(&self) -> bool {
-        self.more
+        self.more()
     }
 }
 

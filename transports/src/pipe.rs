@@ -42,6 +42,9 @@ pub enum SocketEvent {
     Writable(PipeId),
     /// The pipe's peer is gone for good; read what is left, then drop it.
     Detached(PipeId),
+    /// The pipe's connection was replaced by a new one (after a reconnect): state the peer
+    /// kept per connection, such as subscriptions, must be sent again.
+    Reconnected(PipeId),
 }
 
 /// A socket's inbox: events from its pipes and shards, and the parker its thread waits on.
@@ -222,6 +225,17 @@ impl SocketPipe {
         self.out.sleep()
     }
 
+    /// `true` if a new outgoing message may start now; `false` means the pipe is full and a
+    /// [`SocketEvent::Writable`] will come when it has room.
+    pub fn writable_or_sleep(&mut self) -> bool {
+        while !self.out.can_write() {
+            if self.out.sleep() {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Takes the next incoming frame.
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
@@ -331,6 +345,11 @@ impl ShardPipe {
         if self.inp.flush() {
             self.shared.inbox.post(SocketEvent::Readable(self.shared.id));
         }
+    }
+
+    /// Tells the socket the pipe now runs over a new connection.
+    pub fn notify_reconnected(&self) {
+        self.shared.inbox.post(SocketEvent::Reconnected(self.shared.id));
     }
 
     /// Discards the frames of an unfinished incoming message (its connection died).

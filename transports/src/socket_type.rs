@@ -130,6 +130,14 @@ impl SocketType {
         }
     }
 
+    /// Whether sockets of this type learn of each new connection in their pipe: the connection
+    /// puts the peer's `Identity` first, as a frame flagged
+    /// [`Msg::is_routing_id`](crate::Msg::is_routing_id). ROUTER needs the id; publishers need
+    /// the boundary (a new connection brings a subscriber with new subscriptions).
+    pub fn receives_routing_id(self) -> bool {
+        matches!(self, SocketType::Router | SocketType::Pub | SocketType::XPub)
+    }
+
     /// Whether this type sends the `Identity` property in READY (libzmq: REQ, DEALER, ROUTER).
     pub fn announces_identity(self) -> bool {
         matches!(self, SocketType::Req | SocketType::Dealer | SocketType::Router)

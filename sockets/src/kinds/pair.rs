@@ -2,7 +2,7 @@
 
 use ringmq_transports::Msg;
 
-use super::{RecvError, SendError, SocketKind};
+use super::{Origin, RecvError, SendError, SocketKind};
 use crate::pipes::Pipes;
 
 #[derive(Debug, Default)]
@@ -12,7 +12,7 @@ pub(crate) struct Pair {
 }
 
 impl SocketKind for Pair {
-    fn attach(&mut self, _pipes: &mut Pipes, idx: usize) -> bool {
+    fn attach(&mut self, _pipes: &mut Pipes, idx: usize, _origin: Origin) -> bool {
         if self.pipe.is_some() {
             return false;
         }
@@ -28,9 +28,9 @@ impl SocketKind for Pair {
         }
     }
 
-    fn readable(&mut self, _idx: usize) {}
+    fn readable(&mut self, _pipes: &mut Pipes, _idx: usize) {}
 
-    fn writable(&mut self, _idx: usize) {}
+    fn writable(&mut self, _pipes: &mut Pipes, _idx: usize) {}
 
     fn send(&mut self, pipes: &mut Pipes, msg: Msg) -> Result<(), SendError> {
         let Some(idx) = self.pipe else {
@@ -41,9 +41,7 @@ impl SocketKind for Pair {
             return Err(SendError::WouldBlock(msg));
         }
         let p = &mut entry.pipe;
-        if !p.can_write() {
-            // A `true` here means a Writable event will come; either way the caller retries.
-            p.sleep_writer();
+        if !p.writable_or_sleep() {
             return Err(SendError::WouldBlock(msg));
         }
         let more = msg.more();

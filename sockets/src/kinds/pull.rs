@@ -2,7 +2,7 @@
 
 use ringmq_transports::{Msg, SocketType};
 
-use super::{RecvError, SendError, SocketKind, not_supported};
+use super::{Origin, RecvError, SendError, SocketKind, not_supported};
 use crate::pipes::Pipes;
 use crate::routing::fq::FairQueue;
 
@@ -12,7 +12,7 @@ pub(crate) struct Pull {
 }
 
 impl SocketKind for Pull {
-    fn attach(&mut self, _pipes: &mut Pipes, idx: usize) -> bool {
+    fn attach(&mut self, _pipes: &mut Pipes, idx: usize, _origin: Origin) -> bool {
         self.fq.attach(idx);
         true
     }
@@ -22,11 +22,11 @@ impl SocketKind for Pull {
         self.fq.activate(idx);
     }
 
-    fn readable(&mut self, idx: usize) {
+    fn readable(&mut self, _pipes: &mut Pipes, idx: usize) {
         self.fq.activate(idx);
     }
 
-    fn writable(&mut self, _idx: usize) {}
+    fn writable(&mut self, _pipes: &mut Pipes, _idx: usize) {}
 
     fn send(&mut self, _pipes: &mut Pipes, _msg: Msg) -> Result<(), SendError> {
         Err(SendError::Fail(not_supported(SocketType::Pull, "send")))

@@ -2,7 +2,7 @@
 
 use ringmq_transports::{Msg, SocketType};
 
-use super::{RecvError, SendError, SocketKind, not_supported};
+use super::{Origin, RecvError, SendError, SocketKind, not_supported};
 use crate::pipes::Pipes;
 use crate::routing::lb::LoadBalancer;
 
@@ -13,7 +13,7 @@ pub(crate) struct Push {
 }
 
 impl SocketKind for Push {
-    fn attach(&mut self, _pipes: &mut Pipes, idx: usize) -> bool {
+    fn attach(&mut self, _pipes: &mut Pipes, idx: usize, _origin: Origin) -> bool {
         self.lb.attach(idx);
         true
     }
@@ -24,9 +24,9 @@ impl SocketKind for Push {
         self.finished.push(idx);
     }
 
-    fn readable(&mut self, _idx: usize) {}
+    fn readable(&mut self, _pipes: &mut Pipes, _idx: usize) {}
 
-    fn writable(&mut self, idx: usize) {
+    fn writable(&mut self, _pipes: &mut Pipes, idx: usize) {
         self.lb.activate(idx);
     }
 

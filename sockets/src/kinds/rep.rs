@@ -4,7 +4,7 @@
 
 use ringmq_transports::{Error, Msg};
 
-use super::{RecvError, SendError, SocketKind};
+use super::{Origin, RecvError, SendError, SocketKind};
 use crate::pipes::Pipes;
 use crate::routing::fq::FairQueue;
 
@@ -27,7 +27,7 @@ pub(crate) struct Rep {
 }
 
 impl SocketKind for Rep {
-    fn attach(&mut self, _pipes: &mut Pipes, idx: usize) -> bool {
+    fn attach(&mut self, _pipes: &mut Pipes, idx: usize, _origin: Origin) -> bool {
         self.fq.attach(idx);
         true
     }
@@ -36,11 +36,11 @@ impl SocketKind for Rep {
         self.fq.activate(idx);
     }
 
-    fn readable(&mut self, idx: usize) {
+    fn readable(&mut self, _pipes: &mut Pipes, idx: usize) {
         self.fq.activate(idx);
     }
 
-    fn writable(&mut self, _idx: usize) {}
+    fn writable(&mut self, _pipes: &mut Pipes, _idx: usize) {}
 
     fn send(&mut self, pipes: &mut Pipes, msg: Msg) -> Result<(), SendError> {
         if !self.sending_reply {

@@ -1,32 +1,66 @@
 //! REQ (RFC 28): sends a request (prefixed with an empty delimiter) round-robin, then accepts
 //! exactly one reply, from the peer it sent to; send/recv must alternate (EFSM otherwise).
+//!
+//! REQ_RELAXED lifts the alternation: a new request may be sent before the reply, which then
+//! is never returned. REQ_CORRELATE puts a request id before the delimiter and accepts only a
+//! reply carrying the id of the last request, so a late reply to an earlier one is dropped.
 
 use ringmq_transports::{Error, Msg};
 
-use super::{RecvError, SendError, SocketKind};
+use super::{Origin, RecvError, SendError, SocketKind, TypeOption};
 use crate::pipes::Pipes;
 use crate::routing::fq::FairQueue;
 use crate::routing::lb::LoadBalancer;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Req {
     lb: LoadBalancer,
     fq: FairQueue,
-    /// A request was sent; only a receive is allowed now.
+    /// A request was sent; only a receive is allowed now (unless relaxed).
     receiving_reply: bool,
     /// The next frame sent starts a request (and needs the delimiter).
     sending_body: bool,
     /// The peer the last request went to: only its reply is accepted.
     reply_pipe: Option<usize>,
+    /// REQ_CORRELATE: the reply's request id was seen.
+    id_seen: bool,
     /// Inside an accepted reply (the delimiter was seen).
     in_reply: bool,
     /// Skipping the rest of a message that is not our reply.
     discarding: bool,
+    /// `false` with REQ_RELAXED.
+    strict: bool,
+    correlate: bool,
+    request_id: u32,
     finished: Vec<usize>,
 }
 
+impl Default for Req {
+    fn default() -> Self {
+        // Ids only need to differ between requests; start somewhere arbitrary, as libzmq does.
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        Self {
+            lb: LoadBalancer::default(),
+            fq: FairQueue::default(),
+            receiving_reply: false,
+            sending_body: false,
+            reply_pipe: None,
+            id_seen: false,
+            in_reply: false,
+            discarding: false,
+            strict: true,
+            correlate: false,
+            request_id: start,
+            finished: Vec::new(),
+        }
+    }
+}
+
 impl SocketKind for Req {
-    fn attach(&mut self, _pipes: &mut Pipes, idx: usize) -> bool {
+    fn attach(&mut self, _pipes: &mut Pipes, idx: usize, _origin: Origin) -> bool {
         self.lb.attach(idx);
         self.fq.attach(idx);
         true
@@ -36,30 +70,49 @@ impl SocketKind for Req {
         self.lb.remove(idx);
         self.fq.activate(idx);
         if self.reply_pipe == Some(idx) {
-            // As libzmq: the reply can never come; the caller's recv blocks (use a timeout).
+            // As libzmq: the reply can never come; the caller's recv blocks (use a timeout,
+            // or REQ_RELAXED to send again).
             self.reply_pipe = None;
         }
     }
 
-    fn readable(&mut self, idx: usize) {
+    fn readable(&mut self, _pipes: &mut Pipes, idx: usize) {
         self.fq.activate(idx);
     }
 
-    fn writable(&mut self, idx: usize) {
+    fn writable(&mut self, _pipes: &mut Pipes, idx: usize) {
         self.lb.activate(idx);
     }
 
     fn send(&mut self, pipes: &mut Pipes, msg: Msg) -> Result<(), SendError> {
         if self.receiving_reply {
-            return Err(SendError::Fail(Error::InvalidState(
-                "REQ socket must receive the reply before sending another request",
-            )));
+            if self.strict {
+                return Err(SendError::Fail(Error::InvalidState(
+                    "REQ socket must receive the reply before sending another request",
+                )));
+            }
+            // Relaxed: the pending reply is abandoned.
+            self.receiving_reply = false;
+            self.reply_pipe = None;
         }
         if !self.sending_body {
-            // Start of a request: the empty delimiter picks the peer for the whole request.
-            if let Err(_delimiter) = self.lb.send(pipes, Msg::new().with_more(true)) {
+            // Start of a request: its first frame picks the peer for the whole request.
+            let request_id = self.request_id.wrapping_add(1);
+            let envelope = if self.correlate {
+                let id = Msg::copy_from_slice(&request_id.to_ne_bytes()).with_more(true);
+                self.lb.send(pipes, id)
+            } else {
+                self.lb.send(pipes, Msg::new().with_more(true))
+            };
+            if envelope.is_err() {
                 return Err(SendError::WouldBlock(msg));
             }
+            if self.correlate {
+                self.lb
+                    .send(pipes, Msg::new().with_more(true))
+                    .expect("frames after the first always go to the same pipe");
+            }
+            self.request_id = request_id;
             self.reply_pipe = self.lb.current_message_pipe();
             self.sending_body = true;
         }
@@ -71,6 +124,7 @@ impl SocketKind for Req {
             self.sending_body = false;
             self.receiving_reply = true;
             self.in_reply = false;
+            self.id_seen = false;
         }
         Ok(())
     }
@@ -96,12 +150,22 @@ impl SocketKind for Req {
                 continue;
             }
             if !self.in_reply {
+                if self.correlate && !self.id_seen {
+                    if msg.more() && msg[..] == self.request_id.to_ne_bytes() {
+                        self.id_seen = true;
+                    } else {
+                        // A reply to another request, or malformed.
+                        self.discarding = msg.more();
+                    }
+                    continue;
+                }
                 if msg.is_empty() && msg.more() {
                     self.in_reply = true;
                     continue;
                 }
                 // A reply must start with the empty delimiter; drop malformed ones.
                 self.discarding = msg.more();
+                self.id_seen = false;
                 continue;
             }
             if !msg.more() {
@@ -123,6 +187,20 @@ impl SocketKind for Req {
         if self.reply_pipe == Some(idx) {
             self.reply_pipe = None;
         }
+    }
+
+    fn set_option(&mut self, _pipes: &mut Pipes, option: TypeOption) -> Result<(), Error> {
+        match option {
+            TypeOption::ReqCorrelate(on) => self.correlate = on,
+            TypeOption::ReqRelaxed(on) => self.strict = !on,
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "{} does not apply to REQ sockets",
+                    other.name()
+                )));
+            }
+        }
+        Ok(())
     }
 }
 

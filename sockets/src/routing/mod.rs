@@ -1,5 +1,8 @@
 //! Routing strategies over pipes, each in its own file: load-balancing for sending
-//! ([`lb`]), fair-queuing for receiving ([`fq`]).
+//! ([`lb`]), fair-queuing for receiving ([`fq`]), distribution to many ([`dist`]), and the
+//! prefix trie under subscriptions ([`trie`]).
 
+pub(crate) mod dist;
 pub(crate) mod fq;
 pub(crate) mod lb;
+pub(crate) mod trie;

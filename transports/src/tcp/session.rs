@@ -25,6 +25,7 @@ use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
 
 use super::TcpOptions;
 use super::sys::{self, RawAddr};
+use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
 use crate::zmtp::{Connection, Event, PeerInfo, WriteBatch};
 
@@ -49,6 +50,8 @@ enum Role {
         backoff: Option<Duration>,
         /// When to try again, while disconnected.
         retry_at: Option<Instant>,
+        /// Handshakes completed so far (the pipe outlives connections).
+        handshakes: u32,
     },
     Accepted {
         listener_closed: Arc<AtomicBool>,
@@ -252,6 +255,7 @@ impl Session {
                     source,
                     backoff: options.reconnect_ivl,
                     retry_at: None,
+                    handshakes: 0,
                 },
                 options,
                 Some(pipe),
@@ -394,11 +398,31 @@ impl Session {
 
     /// The handshake completed. For an accepted peer this creates the pipe and hands the
     /// socket its end; fails if the listener was closed meanwhile.
-    fn on_ready(&mut self, _peer: PeerInfo) -> Result<(), String> {
+    fn on_ready(&mut self, peer: PeerInfo) -> Result<(), String> {
+        let routing_id = self
+            .options
+            .zmtp
+            .socket_type
+            .receives_routing_id()
+            .then(|| Msg::from(peer.routing_id.clone().unwrap_or_default()).with_routing_id_flag());
         match &mut self.role {
-            Role::Connect { backoff, .. } => {
+            Role::Connect {
+                backoff, handshakes, ..
+            } => {
                 // A successful connection resets the back-off, as libzmq's new connecter does.
                 *backoff = self.options.reconnect_ivl;
+                *handshakes += 1;
+                let reconnected = *handshakes > 1;
+                if let Some(p) = self.pipe.as_mut() {
+                    if let Some(id) = routing_id {
+                        p.write(id);
+                        p.flush();
+                    }
+                    if reconnected {
+                        // Subscribers send their subscriptions again to the new connection.
+                        p.notify_reconnected();
+                    }
+                }
                 Ok(())
             }
             Role::Accepted {
@@ -409,7 +433,7 @@ impl Session {
                 if listener_closed.load(Ordering::Acquire) {
                     return Err("listener closed during the handshake".into());
                 }
-                let (socket_end, shard_end) = pipe(
+                let (socket_end, mut shard_end) = pipe(
                     inbox.clone(),
                     self.shard.clone(),
                     self.options.sndhwm,
@@ -417,6 +441,11 @@ impl Session {
                     Some(origin.clone()),
                 );
                 shard_end.bind_session(self.me);
+                if let Some(id) = routing_id {
+                    // Readable as soon as the socket gets the pipe.
+                    shard_end.write(id);
+                    shard_end.flush();
+                }
                 self.pipe = Some(shard_end);
                 // If the socket is closed, the inbox drops the pipe at once, and the wake-up
                 // that drop sends finds this session registered.
@@ -506,7 +535,18 @@ impl Session {
                 }
                 Some(Event::Message(_)) => {}
                 Some(Event::Ready(peer)) => self.on_ready(peer)?,
-                // Subscriptions matter to PUB/XPUB sockets, which are not built yet.
+                // Publishers see every subscription in the message form, whichever way the
+                // peer sent it (RFC 29 / RFC 37).
+                Some(Event::Subscribe(topic)) if self.linger.is_none() => {
+                    if let Some(p) = self.pipe.as_mut() {
+                        p.write(Msg::subscription(true, &topic));
+                    }
+                }
+                Some(Event::Cancel(topic)) if self.linger.is_none() => {
+                    if let Some(p) = self.pipe.as_mut() {
+                        p.write(Msg::subscription(false, &topic));
+                    }
+                }
                 Some(Event::Subscribe(_)) | Some(Event::Cancel(_)) => {}
             }
         }

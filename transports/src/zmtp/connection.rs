@@ -227,6 +227,15 @@ impl Connection {
     #[inline]
     pub fn encode_message(&self, msg: &Msg, batch: &mut WriteBatch) {
         debug_assert!(self.is_ready());
+        if msg.is_subscription() && self.peer_version >= (3, 1) && !msg.is_empty() {
+            // RFC 37: ZMTP 3.1 subscribers send SUBSCRIBE / CANCEL commands; 3.0 peers only
+            // understand the message form, which is what the frame holds.
+            let name = if msg[0] == 1 { "SUBSCRIBE" } else { "CANCEL" };
+            let mut command = Vec::with_capacity(msg.len() + 16);
+            encode_command(name, &msg[1..], &mut command);
+            batch.push_copy(&command);
+            return;
+        }
         batch.push_message_frame(msg, self.config.copy_threshold);
     }
 
@@ -652,6 +661,45 @@ mod tests {
             b.on_timeout(t1 + Duration::from_millis(2500)),
             Err(ProtocolError::HeartbeatTimeout)
         );
+    }
+
+    #[test]
+    fn subscriptions_are_commands_for_zmtp_3_1_peers_and_messages_for_3_0() {
+        let (sub, mut publisher, now) = pair(SocketType::Sub, SocketType::Pub);
+        let mut batch = WriteBatch::new();
+        sub.encode_message(&Msg::subscription(true, b"ab"), &mut batch);
+        sub.encode_message(&Msg::subscription(false, b""), &mut batch);
+        // RFC 37: a SUBSCRIBE command with the topic as data, a CANCEL with an empty one.
+        let mut expected = vec![0x04, 12, 9];
+        expected.extend_from_slice(b"SUBSCRIBEab");
+        expected.extend_from_slice(&[0x04, 7, 6]);
+        expected.extend_from_slice(b"CANCEL");
+        assert_eq!(batch.to_vec(), expected);
+        let events = feed(&mut publisher, &expected, now).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                Event::Subscribe(Bytes::from_static(b"ab")),
+                Event::Cancel(Bytes::new())
+            ]
+        );
+
+        // A 3.0 peer gets the message form.
+        let mut old_peer = Connection::new(config(SocketType::Sub), now);
+        let mut g = our_greeting("NULL", false);
+        g[11] = 0;
+        feed(&mut old_peer, &g, now).unwrap();
+        let mut ready = Vec::new();
+        let mut metadata = Metadata::new();
+        metadata.push("Socket-Type", Bytes::from_static(b"PUB"));
+        let mut data = Vec::new();
+        metadata.encode(&mut data);
+        encode_command("READY", &data, &mut ready);
+        feed(&mut old_peer, &ready, now).unwrap();
+        assert!(old_peer.is_ready());
+        let mut batch = WriteBatch::new();
+        old_peer.encode_message(&Msg::subscription(true, b"ab"), &mut batch);
+        assert_eq!(batch.to_vec(), [0x00, 3, 1, b'a', b'b']);
     }
 
     #[test]
