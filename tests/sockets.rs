@@ -189,6 +189,52 @@ fn sndhwm_bounds_what_a_push_queues_for_an_absent_peer() {
 }
 
 #[test]
+fn at_the_high_water_mark_push_dealer_pair_and_req_block_while_pub_and_router_drop() {
+    let ctx = context();
+    for t in [SocketType::Push, SocketType::Dealer, SocketType::Pair] {
+        let mut s = ringmq_socket(&ctx, t);
+        s.set_sndhwm(10).unwrap();
+        s.connect(&format!("tcp://127.0.0.1:{}", free_port())).unwrap();
+        for i in 0..10 {
+            s.send(format!("{i}"), Flags::DONTWAIT).unwrap();
+        }
+        assert_eq!(
+            s.send("11th", Flags::DONTWAIT).unwrap_err().errno(),
+            libc::EAGAIN,
+            "{t}"
+        );
+        s.set_sndtimeo(50).unwrap();
+        let started = Instant::now();
+        assert_eq!(
+            s.send("blocked", Flags::NONE).unwrap_err().errno(),
+            libc::EAGAIN,
+            "{t}"
+        );
+        assert!(
+            started.elapsed() >= Duration::from_millis(50),
+            "{t} waited SNDTIMEO"
+        );
+    }
+    // A REQ with no peer at all has nowhere to send: it blocks too.
+    let mut req = ringmq_socket(&ctx, SocketType::Req);
+    assert_eq!(req.send("q", Flags::DONTWAIT).unwrap_err().errno(), libc::EAGAIN);
+    req.set_sndtimeo(50).unwrap();
+    assert_eq!(req.send("q", Flags::NONE).unwrap_err().errno(), libc::EAGAIN);
+    // PUB and ROUTER never block: what cannot be queued is dropped.
+    let mut publisher = ringmq_socket(&ctx, SocketType::Pub);
+    publisher.set_sndhwm(10).unwrap();
+    publisher
+        .connect(&format!("tcp://127.0.0.1:{}", free_port()))
+        .unwrap();
+    let mut router = ringmq_socket(&ctx, SocketType::Router);
+    router.set_sndhwm(10).unwrap();
+    for i in 0..1_000 {
+        publisher.send(format!("{i}"), Flags::DONTWAIT).unwrap();
+        router.send_multipart(["nobody", "x"], Flags::DONTWAIT).unwrap();
+    }
+}
+
+#[test]
 fn a_blocked_push_loses_nothing_when_the_consumer_is_slow() {
     let ctx = context();
     let mut pull = ringmq_socket(&ctx, SocketType::Pull);
@@ -517,4 +563,117 @@ fn both_ring_setups_carry_traffic() {
             );
         }
     }
+}
+
+#[test]
+fn immediate_queues_only_to_completed_connections() {
+    let ctx = context();
+    let mut live = ringmq_socket(&ctx, SocketType::Pull);
+    live.bind("tcp://127.0.0.1:*").unwrap();
+    let dead = format!("tcp://127.0.0.1:{}", free_port());
+
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_immediate(true).unwrap();
+    assert!(push.immediate());
+    push.connect(&dead).unwrap();
+    assert_eq!(
+        push.send("nowhere", Flags::DONTWAIT).unwrap_err().errno(),
+        libc::EAGAIN,
+        "no completed connection, no queue"
+    );
+    push.connect(&live.last_endpoint()).unwrap();
+    // The first send waits for the live connection; then every message goes there, none
+    // to the endpoint that never answers.
+    for i in 0..100u32 {
+        push.send(&i.to_be_bytes(), Flags::NONE).unwrap();
+    }
+    for i in 0..100u32 {
+        assert_eq!(live.recv(Flags::NONE).unwrap(), &i.to_be_bytes()[..]);
+    }
+
+    // Without IMMEDIATE the dead endpoint gets its round-robin share, queued.
+    let mut eager = ringmq_socket(&ctx, SocketType::Push);
+    eager.connect(&dead).unwrap();
+    eager.connect(&live.last_endpoint()).unwrap();
+    for i in 0..10u32 {
+        eager.send(&i.to_be_bytes(), Flags::NONE).unwrap();
+    }
+    let mut got = 0;
+    live.set_rcvtimeo(300).unwrap();
+    while live.recv(Flags::NONE).is_ok() {
+        got += 1;
+    }
+    assert_eq!(got, 5, "half went to the queue of the absent peer");
+
+    // A peer that goes away takes its pipe with it: sends wait for a live one again.
+    drop(live);
+    push.set_sndtimeo(200).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match push.send("after", Flags::NONE) {
+            Err(e) if e.errno() == libc::EAGAIN => break,
+            Ok(()) => assert!(Instant::now() < deadline, "the pipe outlived its connection"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // Disconnecting while it retries ends the session; the context terminates promptly.
+    push.disconnect(&dead).unwrap();
+    drop((push, eager));
+    term_within(ctx, Duration::from_secs(5));
+}
+
+#[test]
+fn conflate_keeps_only_the_newest_message_in_each_direction() {
+    let ctx = context();
+    // Incoming: a conflating PULL only ever returns newer messages and ends with the last.
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.set_conflate(true).unwrap();
+    assert!(pull.conflate());
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&pull.last_endpoint()).unwrap();
+    for i in 0..1_000u32 {
+        push.send_multipart([&i.to_be_bytes()[..], b"whole"], Flags::NONE)
+            .unwrap();
+    }
+    let mut last = None;
+    while last != Some(999) {
+        let m = recv_parts(&mut pull);
+        assert_eq!(m[1], b"whole", "a multipart message is kept whole");
+        let seq = u32::from_be_bytes(m[0][..].try_into().unwrap());
+        assert!(last.is_none_or(|l| seq > l), "never older: {seq} after {last:?}");
+        last = Some(seq);
+    }
+    assert_eq!(pull.recv(Flags::DONTWAIT).unwrap_err().errno(), libc::EAGAIN);
+
+    // Outgoing: a conflating PUSH never blocks, and a late peer gets only the newest.
+    let port = free_port();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_sndhwm(1).unwrap();
+    push.set_conflate(true).unwrap();
+    push.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    for i in 0..100u32 {
+        push.send(&i.to_be_bytes(), Flags::DONTWAIT).unwrap();
+    }
+    let mut late = ringmq_socket(&ctx, SocketType::Pull);
+    late.bind(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    assert_eq!(late.recv(Flags::NONE).unwrap(), &99u32.to_be_bytes()[..]);
+    late.set_rcvtimeo(200).unwrap();
+    assert!(late.recv(Flags::NONE).is_err(), "only the newest was kept");
+}
+
+#[test]
+fn a_conflating_sub_still_sends_every_subscription() {
+    let ctx = context();
+    let mut xpub = ringmq_socket(&ctx, SocketType::XPub);
+    xpub.bind("tcp://127.0.0.1:*").unwrap();
+    let mut sub = ringmq_socket(&ctx, SocketType::Sub);
+    sub.set_conflate(true).unwrap();
+    for topic in [&b"a"[..], b"b", b"c"] {
+        sub.set_subscribe(topic).unwrap();
+    }
+    sub.connect(&xpub.last_endpoint()).unwrap();
+    let mut seen: Vec<Vec<u8>> = (0..3).map(|_| xpub.recv(Flags::NONE).unwrap().to_vec()).collect();
+    seen.sort();
+    assert_eq!(seen, [b"\x01a".to_vec(), b"\x01b".to_vec(), b"\x01c".to_vec()]);
 }

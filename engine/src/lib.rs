@@ -11,12 +11,15 @@
 //! - [`spsc`]: the bounded (by a high-water mark counted in messages) single-producer
 //!   single-consumer frame queue that is the only data path between an application thread and
 //!   a shard. Each side learns whether the other sleeps, so a wake-up is sent only then.
+//! - [`latest`]: the conflating counterpart of the queue (CONFLATE): a slot holding only the
+//!   newest whole message.
 //! - [`parker`]: a futex-based parker for application threads, and [`mailbox`]: the
 //!   multi-producer command queue each shard and each socket reads its control messages from.
 #![warn(missing_docs)]
 
 pub mod buf_ring;
 pub mod futex;
+pub mod latest;
 pub mod mailbox;
 pub mod parker;
 pub mod ring;

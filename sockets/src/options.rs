@@ -35,6 +35,8 @@ pub(crate) struct SocketOptions {
     pub(crate) tcp_keepalive_idle: i32,
     pub(crate) tcp_keepalive_intvl: i32,
     pub(crate) ipv6: bool,
+    pub(crate) immediate: bool,
+    pub(crate) conflate: bool,
 }
 
 impl SocketOptions {
@@ -61,6 +63,8 @@ impl SocketOptions {
             tcp_keepalive_cnt: -1,
             tcp_keepalive_idle: -1,
             tcp_keepalive_intvl: -1,
+            immediate: false,
+            conflate: false,
             ipv6: false,
         }
     }
@@ -86,6 +90,17 @@ impl SocketOptions {
             (self.reconnect_ivl >= 0).then(|| Duration::from_millis(self.reconnect_ivl as u64));
         tcp.reconnect_ivl_max = ms(self.reconnect_ivl_max);
         tcp.backlog = self.backlog;
+        // libzmq honours CONFLATE for these types only. Unlike libzmq we conflate only the
+        // direction messages flow in, never subscriptions (a conflated SUB would otherwise
+        // tell its publishers only its last subscription).
+        if self.conflate {
+            tcp.conflate = match self.socket_type {
+                SocketType::Push | SocketType::Pub => (true, false),
+                SocketType::Pull | SocketType::Sub => (false, true),
+                SocketType::Dealer => (true, true),
+                _ => (false, false),
+            };
+        }
         tcp.tuning = TcpTuning {
             sndbuf: opt(self.sndbuf).filter(|&v| v > 0),
             rcvbuf: opt(self.rcvbuf).filter(|&v| v > 0),

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use ringmq_engine::ShardRef;
 use ringmq_transports::endpoint::{Endpoint, tcp_endpoint_string};
 use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
-use ringmq_transports::tcp::{self, SocketId, sys};
+use ringmq_transports::tcp::{self, ConnectPipe, PipeHandout, SocketId, sys};
 use ringmq_transports::{Error, Msg, Result, SocketType};
 
 use crate::context::ContextInner;
@@ -163,16 +163,26 @@ impl Socket {
             Endpoint::Tcp(tcp) => tcp.resolve_connect(endpoint, self.options.ipv6)?,
         };
         let options = self.options.tcp_options();
-        let (socket_end, shard_end) = pipe(
-            self.inbox.clone(),
-            self.shard.clone(),
-            options.sndhwm,
-            options.rcvhwm,
-            Some(endpoint.to_owned()),
-        );
-        self.attach_pipe(socket_end, Origin::Connected);
+        let pipe_for_session = if self.options.immediate {
+            // Pipes come with completed connections only (SocketEvent::Attached).
+            ConnectPipe::PerConnection(PipeHandout {
+                inbox: self.inbox.clone(),
+                origin: endpoint.to_owned(),
+            })
+        } else {
+            let (socket_end, shard_end) = pipe(
+                self.inbox.clone(),
+                self.shard.clone(),
+                options.pipe_limits(),
+                Some(endpoint.to_owned()),
+                true,
+            );
+            self.attach_pipe(socket_end);
+            ConnectPipe::Held(shard_end)
+        };
+        let (socket_id, origin) = (self.id, endpoint.to_owned());
         self.shard.run(move |cx| {
-            tcp::start_connect(cx, shard_end, options, target, source);
+            tcp::start_connect(cx, socket_id, origin, pipe_for_session, options, target, source);
         });
         self.connected.push(endpoint.to_owned());
         self.last_endpoint = endpoint.to_owned();
@@ -210,6 +220,9 @@ impl Socket {
             .ok_or_else(|| Error::NotFound(format!("'{endpoint}' is not connected on this socket")))?;
         self.connected.remove(position);
         self.drop_pipes_from(endpoint);
+        let (socket_id, origin) = (self.id, endpoint.to_owned());
+        self.shard
+            .run(move |cx| tcp::cancel_connects(cx, socket_id, Some(&origin)));
         Ok(())
     }
 
@@ -231,7 +244,12 @@ impl Socket {
 
     // ----- pipes and events -----
 
-    fn attach_pipe(&mut self, pipe: SocketPipe, origin: Origin) {
+    fn attach_pipe(&mut self, pipe: SocketPipe) {
+        let origin = if pipe.is_connected() {
+            Origin::Connected
+        } else {
+            Origin::Accepted
+        };
         let idx = self.pipes.insert(pipe);
         if !self.kind.attach(&mut self.pipes, idx, origin) {
             // Refused (a PAIR already has its peer): let it go at once.
@@ -248,7 +266,7 @@ impl Socket {
         self.inbox.drain_into(&mut self.events);
         while let Some(event) = self.events.pop_front() {
             match event {
-                SocketEvent::Attached(pipe) => self.attach_pipe(pipe, Origin::Accepted),
+                SocketEvent::Attached(pipe) => self.attach_pipe(pipe),
                 SocketEvent::Readable(id) => {
                     if let Some(idx) = self.pipes.index_of(id) {
                         self.kind.readable(&mut self.pipes, idx);
@@ -648,6 +666,36 @@ impl Socket {
         self.set_type_option(TypeOption::ReqRelaxed(on))
     }
 
+    /// ZMQ_IMMEDIATE: queue messages only to peers whose connection is complete. Off (the
+    /// default), a `connect` queues messages at once (up to SNDHWM) and keeps them across
+    /// reconnections; on, a connected peer exists for the socket only while its connection
+    /// is up, and what was queued for it is dropped when the connection breaks. Applies to
+    /// later `connect` calls.
+    pub fn immediate(&self) -> bool {
+        self.options.immediate
+    }
+
+    /// ZMQ_IMMEDIATE (see [`immediate`](Self::immediate)).
+    pub fn set_immediate(&mut self, on: bool) -> Result<()> {
+        self.options.immediate = on;
+        Ok(())
+    }
+
+    /// ZMQ_CONFLATE: keep only the newest message in each incoming and outgoing queue,
+    /// ignoring SNDHWM and RCVHWM; for sockets that want the latest value, not every value.
+    /// Honoured by PUSH, PULL, DEALER, PUB and SUB (as in libzmq, other types ignore it);
+    /// applies to connections made after it is set. Unlike libzmq's, a multipart message is
+    /// kept whole, and subscriptions (SUB to PUB) are never conflated.
+    pub fn conflate(&self) -> bool {
+        self.options.conflate
+    }
+
+    /// ZMQ_CONFLATE (see [`conflate`](Self::conflate)).
+    pub fn set_conflate(&mut self, on: bool) -> Result<()> {
+        self.options.conflate = on;
+        Ok(())
+    }
+
     /// ZMQ_IPV6: bind `*` to the IPv6 wildcard (dual-stack) and allow IPv6 peers for names.
     pub fn ipv6(&self) -> bool {
         self.options.ipv6
@@ -678,6 +726,11 @@ impl Drop for Socket {
         if !self.bound.is_empty() {
             let socket_id = self.id;
             self.shard.run(move |cx| tcp::stop_listeners(cx, socket_id));
+        }
+        if !self.connected.is_empty() {
+            let socket_id = self.id;
+            self.shard
+                .run(move |cx| tcp::cancel_connects(cx, socket_id, None));
         }
         self.ctx.socket_closed(self.id);
     }

@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod error;
 pub mod msg;
 pub mod pipe;
+mod pipe_ends;
 pub mod socket_type;
 pub mod tcp;
 pub mod zmtp;

@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 
 use ringmq_engine::mailbox::Mailbox;
 use ringmq_engine::parker::Parker;
-use ringmq_engine::spsc::{self, Reader, Writer};
 use ringmq_engine::{ShardRef, TaskId};
 
 use crate::msg::Msg;
+use crate::pipe_ends::{FrameReader, FrameWriter, direction};
 
 /// Identifies a pipe within its socket (unique per process).
 pub type PipeId = u64;
@@ -132,6 +132,7 @@ struct PipeShared {
     socket_gone: AtomicBool,
     linger: Mutex<Linger>,
     origin: Option<String>,
+    connected: bool,
 }
 
 impl PipeShared {
@@ -145,15 +146,29 @@ impl PipeShared {
     }
 }
 
-/// Creates a pipe for a socket whose inbox is `inbox`, served by `shard`. `sndhwm` bounds the
-/// socket-to-peer queue and `rcvhwm` the peer-to-socket queue, in messages (0 = unlimited).
-/// `origin` is the endpoint the pipe belongs to (for unbind/disconnect).
+/// How a pipe's two directions are bounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PipeLimits {
+    /// Socket-to-peer queue limit in messages (SNDHWM; 0 = unlimited).
+    pub sndhwm: usize,
+    /// Peer-to-socket queue limit in messages (RCVHWM; 0 = unlimited).
+    pub rcvhwm: usize,
+    /// CONFLATE on the socket-to-peer direction: it keeps only the newest message (SNDHWM
+    /// does not apply).
+    pub conflate_out: bool,
+    /// CONFLATE on the peer-to-socket direction (RCVHWM does not apply).
+    pub conflate_in: bool,
+}
+
+/// Creates a pipe for a socket whose inbox is `inbox`, served by `shard`, bounded by `limits`.
+/// `origin` is the endpoint the pipe belongs to (for unbind/disconnect), and `connected` says
+/// whether the socket connected to it (rather than accepted the peer on a bound endpoint).
 pub fn pipe(
     inbox: Arc<SocketInbox>,
     shard: ShardRef,
-    sndhwm: usize,
-    rcvhwm: usize,
+    limits: PipeLimits,
     origin: Option<String>,
+    connected: bool,
 ) -> (SocketPipe, ShardPipe) {
     let shared = Arc::new(PipeShared {
         id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
@@ -163,9 +178,10 @@ pub fn pipe(
         socket_gone: AtomicBool::new(false),
         linger: Mutex::new(Linger::Forever),
         origin,
+        connected,
     });
-    let (to_peer_w, to_peer_r) = spsc::channel(sndhwm);
-    let (to_socket_w, to_socket_r) = spsc::channel(rcvhwm);
+    let (to_peer_w, to_peer_r) = direction(limits.sndhwm, limits.conflate_out);
+    let (to_socket_w, to_socket_r) = direction(limits.rcvhwm, limits.conflate_in);
     (
         SocketPipe {
             shared: shared.clone(),
@@ -184,8 +200,8 @@ pub fn pipe(
 #[derive(Debug)]
 pub struct SocketPipe {
     shared: Arc<PipeShared>,
-    out: Writer<Msg>,
-    inp: Reader<Msg>,
+    out: FrameWriter,
+    inp: FrameReader,
 }
 
 impl SocketPipe {
@@ -197,6 +213,11 @@ impl SocketPipe {
     /// The endpoint this pipe belongs to, if any.
     pub fn origin(&self) -> Option<&str> {
         self.shared.origin.as_deref()
+    }
+
+    /// `true` if the socket connected to the peer (`false`: accepted on a bound endpoint).
+    pub fn is_connected(&self) -> bool {
+        self.shared.connected
     }
 
     /// Whether a new outgoing message may start (SNDHWM).
@@ -285,8 +306,8 @@ impl Drop for SocketPipe {
 #[derive(Debug)]
 pub struct ShardPipe {
     shared: Arc<PipeShared>,
-    out: Reader<Msg>,
-    inp: Writer<Msg>,
+    out: FrameReader,
+    inp: FrameWriter,
 }
 
 impl ShardPipe {

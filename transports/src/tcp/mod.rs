@@ -2,7 +2,8 @@
 //! reconnect), and the ZMTP codec driven over each connection with io_uring.
 //!
 //! Entry points are plain functions to call inside a closure running on the socket's shard
-//! ([`start_listener`], [`stop_listener`], [`stop_listeners`], [`start_connect`]); the socket
+//! ([`start_listener`], [`stop_listener`], [`stop_listeners`], [`start_connect`],
+//! [`cancel_connects`]); the socket
 //! itself creates the listening socket synchronously (so bind errors are reported at once)
 //! and the pipes of its connections.
 
@@ -18,11 +19,11 @@ use std::time::Duration;
 
 use ringmq_engine::{ShardCx, TaskId};
 
-use crate::pipe::{ShardPipe, SocketInbox};
+use crate::pipe::{PipeLimits, SocketInbox};
 use crate::zmtp::ZmtpConfig;
 
 pub use listener::Listener;
-pub use session::Session;
+pub use session::{ConnectPipe, PipeHandout, Session};
 pub use sys::TcpTuning;
 
 /// Identifies a socket across its shard's state.
@@ -48,6 +49,8 @@ pub struct TcpOptions {
     pub tuning: TcpTuning,
     /// Largest batch of octets handed to one `sendmsg`.
     pub batch_limit: usize,
+    /// CONFLATE for pipes of this socket's connections: (socket-to-peer, peer-to-socket).
+    pub conflate: (bool, bool),
 }
 
 impl TcpOptions {
@@ -62,6 +65,17 @@ impl TcpOptions {
             backlog: 100,
             tuning: TcpTuning::default(),
             batch_limit: 256 * 1024,
+            conflate: (false, false),
+        }
+    }
+
+    /// The bounds of the pipes made for connections.
+    pub fn pipe_limits(&self) -> PipeLimits {
+        PipeLimits {
+            sndhwm: self.sndhwm,
+            rcvhwm: self.rcvhwm,
+            conflate_out: self.conflate.0,
+            conflate_in: self.conflate.1,
         }
     }
 }
@@ -126,14 +140,60 @@ pub fn stop_listeners(cx: &mut ShardCx<'_>, socket: SocketId) {
     }
 }
 
-/// Starts connecting to `target` for the pipe `pipe` (whose socket end the socket already
-/// holds), reconnecting as the options say until the socket lets go of the pipe.
+/// The connecting sessions of each socket on one shard.
+#[derive(Debug, Default)]
+struct Connects {
+    by_socket: HashMap<SocketId, Vec<(String, TaskId)>>,
+}
+
+/// Starts connecting to `target` (the socket's `endpoint`) with `pipe`, reconnecting as the
+/// options say until the socket lets go of the pipe or cancels the connect.
 pub fn start_connect(
     cx: &mut ShardCx<'_>,
-    pipe: ShardPipe,
+    socket: SocketId,
+    endpoint: String,
+    pipe: ConnectPipe,
     options: Arc<TcpOptions>,
     target: SocketAddr,
     source: Option<SocketAddr>,
 ) -> TaskId {
-    Session::spawn_connect(cx, pipe, options, target, source)
+    let id = Session::spawn_connect(cx, pipe, options, target, source);
+    let mut list = cx
+        .extension::<Connects>()
+        .by_socket
+        .remove(&socket)
+        .unwrap_or_default();
+    // Forget sessions that ended meanwhile, so connect/disconnect cycles don't pile up ids.
+    list.retain(|(_, session)| cx.task_exists(*session));
+    list.push((endpoint, id));
+    cx.extension::<Connects>().by_socket.insert(socket, list);
+    id
+}
+
+/// Cancels socket `socket`'s connects to `endpoint` (all of them with `None`: the socket is
+/// closing). Sessions that hold a pipe also see the socket drop it; this reaches the ones
+/// between connections of an IMMEDIATE connect.
+pub fn cancel_connects(cx: &mut ShardCx<'_>, socket: SocketId, endpoint: Option<&str>) {
+    let ids: Vec<TaskId> = {
+        let connects = cx.extension::<Connects>();
+        let Some(list) = connects.by_socket.get_mut(&socket) else {
+            return;
+        };
+        let mut cancelled = Vec::new();
+        list.retain(|(e, id)| {
+            let hit = endpoint.is_none_or(|wanted| wanted == e);
+            if hit {
+                cancelled.push(*id);
+            }
+            !hit
+        });
+        if list.is_empty() {
+            connects.by_socket.remove(&socket);
+        }
+        cancelled
+    };
+    for id in ids {
+        // A stale id (the session ended) finds no task: nothing to do.
+        cx.with_task::<Session, _>(id, |s, cx| s.on_connect_cancelled(cx));
+    }
 }

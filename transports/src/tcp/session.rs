@@ -52,12 +52,36 @@ enum Role {
         retry_at: Option<Instant>,
         /// Handshakes completed so far (the pipe outlives connections).
         handshakes: u32,
+        /// IMMEDIATE: where to hand a new pipe for each completed handshake (the pipe then
+        /// ends with its connection).
+        per_connection: Option<PipeHandout>,
+        /// The socket disconnected or closed: no more connections.
+        cancelled: bool,
     },
     Accepted {
         listener_closed: Arc<AtomicBool>,
-        origin: String,
-        inbox: Arc<SocketInbox>,
+        handout: PipeHandout,
     },
+}
+
+/// Where a session that makes its own pipe hands the socket's end.
+#[derive(Debug)]
+pub struct PipeHandout {
+    /// The socket's inbox.
+    pub inbox: Arc<SocketInbox>,
+    /// The endpoint the pipe belongs to.
+    pub origin: String,
+}
+
+/// How a connecting session gets its pipe.
+#[derive(Debug)]
+pub enum ConnectPipe {
+    /// The socket holds the other end already: messages queue before the connection exists,
+    /// and the pipe outlives reconnections.
+    Held(ShardPipe),
+    /// IMMEDIATE: a pipe is made for each completed handshake and ends with its connection,
+    /// so messages are only ever queued to a live peer.
+    PerConnection(PipeHandout),
 }
 
 /// One TCP connection of a session.
@@ -239,14 +263,20 @@ impl Session {
     /// Spawns a session that connects to `target` and serves `pipe`.
     pub fn spawn_connect(
         cx: &mut ShardCx<'_>,
-        pipe: ShardPipe,
+        pipe: ConnectPipe,
         options: Arc<TcpOptions>,
         target: SocketAddr,
         source: Option<SocketAddr>,
     ) -> TaskId {
         let shard = cx.shard().clone();
         let id = cx.spawn_with(|me| {
-            pipe.bind_session(me);
+            let (pipe, per_connection) = match pipe {
+                ConnectPipe::Held(pipe) => {
+                    pipe.bind_session(me);
+                    (Some(pipe), None)
+                }
+                ConnectPipe::PerConnection(handout) => (None, Some(handout)),
+            };
             Box::new(Session::new(
                 me,
                 shard,
@@ -256,9 +286,11 @@ impl Session {
                     backoff: options.reconnect_ivl,
                     retry_at: None,
                     handshakes: 0,
+                    per_connection,
+                    cancelled: false,
                 },
                 options,
-                Some(pipe),
+                pipe,
             ))
         });
         cx.with_task::<Session, _>(id, |s, cx| {
@@ -285,8 +317,7 @@ impl Session {
                 shard,
                 Role::Accepted {
                     listener_closed,
-                    origin,
-                    inbox,
+                    handout: PipeHandout { inbox, origin },
                 },
                 options,
                 None,
@@ -407,11 +438,24 @@ impl Session {
             .then(|| Msg::from(peer.routing_id.clone().unwrap_or_default()).with_routing_id_flag());
         match &mut self.role {
             Role::Connect {
-                backoff, handshakes, ..
+                backoff,
+                handshakes,
+                per_connection,
+                cancelled,
+                ..
             } => {
+                if *cancelled {
+                    return Err("the socket disconnected during the handshake".into());
+                }
                 // A successful connection resets the back-off, as libzmq's new connecter does.
                 *backoff = self.options.reconnect_ivl;
                 *handshakes += 1;
+                if let Some(handout) = per_connection {
+                    // IMMEDIATE: every connection brings a fresh pipe (and a fresh peer).
+                    let pipe = hand_out_pipe(self.me, &self.shard, &self.options, handout, true, routing_id);
+                    self.pipe = Some(pipe);
+                    return Ok(());
+                }
                 let reconnected = *handshakes > 1;
                 if let Some(p) = self.pipe.as_mut() {
                     if let Some(id) = routing_id {
@@ -427,31 +471,34 @@ impl Session {
             }
             Role::Accepted {
                 listener_closed,
-                origin,
-                inbox,
+                handout,
             } => {
                 if listener_closed.load(Ordering::Acquire) {
                     return Err("listener closed during the handshake".into());
                 }
-                let (socket_end, mut shard_end) = pipe(
-                    inbox.clone(),
-                    self.shard.clone(),
-                    self.options.sndhwm,
-                    self.options.rcvhwm,
-                    Some(origin.clone()),
-                );
-                shard_end.bind_session(self.me);
-                if let Some(id) = routing_id {
-                    // Readable as soon as the socket gets the pipe.
-                    shard_end.write(id);
-                    shard_end.flush();
-                }
-                self.pipe = Some(shard_end);
-                // If the socket is closed, the inbox drops the pipe at once, and the wake-up
-                // that drop sends finds this session registered.
-                inbox.post(SocketEvent::Attached(socket_end));
+                let pipe = hand_out_pipe(self.me, &self.shard, &self.options, handout, false, routing_id);
+                self.pipe = Some(pipe);
                 Ok(())
             }
+        }
+    }
+
+    /// The socket disconnected from this session's endpoint, or closed.
+    pub(crate) fn on_connect_cancelled(&mut self, cx: &mut ShardCx<'_>) {
+        // A session holding the socket's pipe learns of it from the pipe, whose linger then
+        // decides (it may still reconnect to deliver); only IMMEDIATE sessions need this.
+        let Role::Connect {
+            per_connection: Some(_),
+            cancelled,
+            ..
+        } = &mut self.role
+        else {
+            return;
+        };
+        *cancelled = true;
+        if self.pipe.is_none() {
+            // Between connections: nothing is queued anywhere.
+            self.abort(cx);
         }
     }
 
@@ -694,6 +741,17 @@ impl Session {
             p.rollback();
             p.flush();
         }
+        if matches!(
+            self.role,
+            Role::Connect {
+                per_connection: Some(_),
+                ..
+            }
+        ) {
+            // IMMEDIATE: the pipe ends with its connection (the socket reads what arrived,
+            // and what it queued for this peer is dropped, as in libzmq).
+            self.pipe = None;
+        }
         conn.retire(cx, self.me, false);
         self.park_retired(conn);
         self.after_connection_lost(cx);
@@ -703,7 +761,14 @@ impl Session {
     /// off (RECONNECT_IVL = -1: like libzmq, the pipe then ends) or it was only lingering with
     /// nothing left to send; an accepted session ends.
     fn after_connection_lost(&mut self, cx: &mut ShardCx<'_>) {
-        let reconnect = matches!(self.role, Role::Connect { backoff: Some(_), .. });
+        let reconnect = matches!(
+            self.role,
+            Role::Connect {
+                backoff: Some(_),
+                cancelled: false,
+                ..
+            }
+        );
         let lingering_done = self.linger.is_some() && !self.has_queued_output();
         if reconnect && !lingering_done {
             self.schedule_reconnect(cx);
@@ -855,6 +920,35 @@ impl Session {
         }
         self.on_established(cx);
     }
+}
+
+/// Makes the pipe of a connection whose handshake completed and hands the socket its end
+/// (an accepted peer, or any peer of an IMMEDIATE connect); the peer's routing id, when the
+/// socket type wants it, is readable at once.
+fn hand_out_pipe(
+    me: TaskId,
+    shard: &ShardRef,
+    options: &TcpOptions,
+    handout: &PipeHandout,
+    connected: bool,
+    routing_id: Option<Msg>,
+) -> ShardPipe {
+    let (socket_end, mut shard_end) = pipe(
+        handout.inbox.clone(),
+        shard.clone(),
+        options.pipe_limits(),
+        Some(handout.origin.clone()),
+        connected,
+    );
+    shard_end.bind_session(me);
+    if let Some(id) = routing_id {
+        shard_end.write(id);
+        shard_end.flush();
+    }
+    // If the socket is closed, the inbox drops the pipe at once, and the wake-up that drop
+    // sends finds this session registered.
+    handout.inbox.post(SocketEvent::Attached(socket_end));
+    shard_end
 }
 
 impl Task for Session {
