@@ -23,7 +23,9 @@
 //! through lock-free queues. See `docs/architecture.md` in the repository for the design.
 
 pub use bytes::Bytes;
-pub use ringmq_sockets::{Context, ContextBuilder, Error, Flags, Msg, Result, Socket, SocketType};
+pub use ringmq_sockets::{
+    Context, ContextBuilder, Error, Flags, Msg, PollEvents, PollItem, Result, Socket, SocketType, poll, proxy,
+};
 
 /// errno values libzmq defines beyond the system's (for matching [`Error::errno`]).
 pub mod errno {

@@ -68,3 +68,10 @@ fn lazy_pirate() {
     assert!(out.contains("client: server replied OK (10)"), "{out}");
     assert!(out.contains("retrying with a new socket"), "{out}");
 }
+
+#[test]
+fn broker() {
+    let out = run("broker");
+    assert_eq!(out.matches(" request ").count(), 20, "{out}");
+    assert!(out.contains("requests served per worker"), "{out}");
+}

@@ -12,10 +12,14 @@ mod flags;
 mod kinds;
 mod options;
 mod pipes;
+mod poll;
+mod proxy;
 mod routing;
 mod socket;
 
 pub use context::{Context, ContextBuilder};
 pub use flags::Flags;
+pub use poll::{PollEvents, PollItem, poll};
+pub use proxy::proxy;
 pub use ringmq_transports::{Error, Msg, Result, SocketType};
 pub use socket::Socket;

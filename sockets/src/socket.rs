@@ -21,6 +21,7 @@ use crate::flags::Flags;
 use crate::kinds::{self, Origin, RecvError, SendError, SocketKind, TypeOption};
 use crate::options::{SocketOptions, at_least};
 use crate::pipes::Pipes;
+use crate::poll::PollEvents;
 
 /// A ZeroMQ socket. Create one with [`Context::socket`](crate::Context::socket); dropping it
 /// closes it (messages already sent keep going for up to LINGER).
@@ -54,6 +55,8 @@ pub struct Socket {
     /// Connected endpoints, as given.
     connected: Vec<String>,
     rcvmore: bool,
+    /// A frame received early to answer `poll` (POLLIN), returned by the next `recv`.
+    peeked: Option<Msg>,
 }
 
 impl std::fmt::Debug for Socket {
@@ -112,6 +115,7 @@ impl Socket {
             bound: Vec::new(),
             connected: Vec::new(),
             rcvmore: false,
+            peeked: None,
         })
     }
 
@@ -374,6 +378,10 @@ impl Socket {
     /// EAGAIN under [`Flags::DONTWAIT`].
     pub fn recv(&mut self, flags: Flags) -> Result<Msg> {
         self.check_term()?;
+        if let Some(msg) = self.peeked.take() {
+            self.rcvmore = msg.more();
+            return Ok(msg);
+        }
         let dontwait = flags.contains(Flags::DONTWAIT);
         let mut deadline = None;
         loop {
@@ -411,6 +419,41 @@ impl Socket {
     /// ZMQ_RCVMORE: whether the last frame received has more frames after it.
     pub fn rcvmore(&self) -> bool {
         self.rcvmore
+    }
+
+    // ----- readiness (poll) -----
+
+    /// What the socket could do now without blocking, among `wanted`.
+    pub(crate) fn readiness(&mut self, wanted: PollEvents) -> Result<PollEvents> {
+        self.check_term()?;
+        self.process_events();
+        let mut ready = PollEvents::NONE;
+        if wanted.contains(PollEvents::POLLIN) {
+            let has_in = match self.kind.has_in(&mut self.pipes) {
+                Some(answer) => answer,
+                None if self.peeked.is_some() => true,
+                None => match self.kind.recv(&mut self.pipes) {
+                    Ok(msg) => {
+                        self.peeked = Some(msg);
+                        true
+                    }
+                    Err(_) => false,
+                },
+            };
+            if has_in {
+                ready |= PollEvents::POLLIN;
+            }
+        }
+        if wanted.contains(PollEvents::POLLOUT) && self.kind.has_out(&mut self.pipes) {
+            ready |= PollEvents::POLLOUT;
+        }
+        self.reap_finished();
+        Ok(ready)
+    }
+
+    /// The inbox whose events wake a waiting `poll`.
+    pub(crate) fn inbox(&self) -> &Arc<SocketInbox> {
+        &self.inbox
     }
 
     // ----- options -----

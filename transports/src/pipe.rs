@@ -52,6 +52,8 @@ pub enum SocketEvent {
 pub struct SocketInbox {
     mailbox: Mailbox<SocketEvent>,
     parker: Parker,
+    /// A `poll` waiting on this socket among others: woken with the socket's own parker.
+    watcher: Mutex<Option<Arc<Parker>>>,
 }
 
 impl SocketInbox {
@@ -64,9 +66,22 @@ impl SocketInbox {
     /// events are dropped at once (a pipe attached to a closed socket is thereby let go).
     pub fn post(&self, event: SocketEvent) {
         match self.mailbox.push(event) {
-            Ok(()) => self.parker.unpark(),
+            Ok(()) => self.wake(),
             Err(refused) => drop(refused),
         }
+    }
+
+    fn wake(&self) {
+        self.parker.unpark();
+        if let Some(watcher) = &*self.watcher.lock().unwrap_or_else(|e| e.into_inner()) {
+            watcher.unpark();
+        }
+    }
+
+    /// Makes every later event (and interruption) also wake `watcher` (a `poll` over several
+    /// sockets), or stops doing so with `None`.
+    pub fn set_watcher(&self, watcher: Option<Arc<Parker>>) {
+        *self.watcher.lock().unwrap_or_else(|e| e.into_inner()) = watcher;
     }
 
     /// Closes the inbox for good and returns the events still waiting.
@@ -76,7 +91,7 @@ impl SocketInbox {
 
     /// Wakes the socket's thread without an event (for example on context termination).
     pub fn interrupt(&self) {
-        self.parker.unpark();
+        self.wake();
     }
 
     /// `true` if an event may be waiting.

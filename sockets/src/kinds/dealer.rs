@@ -54,6 +54,10 @@ impl SocketKind for Dealer {
         }
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        self.lb.has_out(pipes)
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         self.finished.extend(self.fq.take_finished());
         std::mem::take(&mut self.finished)

@@ -107,6 +107,15 @@ pub(crate) trait SocketKind: Send + std::fmt::Debug {
     fn take_finished(&mut self) -> Vec<usize>;
     /// The socket is dropping this pipe (disconnect, unbind): forget it everywhere.
     fn forget(&mut self, pipes: &mut Pipes, idx: usize);
+    /// POLLIN: whether a receive would return a frame now. `None` (the default) lets the
+    /// socket find out by receiving the frame early and keeping it for the next `recv`, which
+    /// is exact and safe for every type without a send/receive state machine; REQ and REP
+    /// answer themselves, as libzmq does.
+    fn has_in(&mut self, _pipes: &mut Pipes) -> Option<bool> {
+        None
+    }
+    /// POLLOUT: whether a send would take a frame now without blocking.
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool;
     /// Applies an option particular to some socket types.
     fn set_option(&mut self, _pipes: &mut Pipes, option: TypeOption) -> Result<(), Error> {
         Err(Error::InvalidArgument(format!(

@@ -75,6 +75,16 @@ impl SocketKind for Pair {
         }
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        match self.pipe {
+            Some(idx) => {
+                let entry = pipes.get(idx);
+                !entry.detached && entry.pipe.writable_or_sleep()
+            }
+            None => false,
+        }
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.finished)
     }

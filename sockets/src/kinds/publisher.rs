@@ -221,6 +221,12 @@ impl SocketKind for Publisher {
         self.pending.pop_front().ok_or(RecvError::WouldBlock)
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        let _ = pipes;
+        // Publishers drop at the high-water mark (XPUB_NODROP is checked at send).
+        true
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.finished)
     }

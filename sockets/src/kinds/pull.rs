@@ -36,6 +36,11 @@ impl SocketKind for Pull {
         self.fq.recv(pipes).map(|(_, m)| m).ok_or(RecvError::WouldBlock)
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        let _ = pipes;
+        false
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         self.fq.take_finished()
     }

@@ -38,6 +38,10 @@ impl SocketKind for Push {
         Err(RecvError::Fail(not_supported(SocketType::Push, "receive")))
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        self.lb.has_out(pipes)
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         std::mem::take(&mut self.finished)
     }

@@ -114,6 +114,16 @@ impl SocketKind for Rep {
         }
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        let _ = pipes;
+        // A reply never blocks (it is dropped if its peer cannot take it).
+        self.sending_reply
+    }
+
+    fn has_in(&mut self, pipes: &mut Pipes) -> Option<bool> {
+        Some(!self.sending_reply && self.fq.has_in(pipes))
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         self.collect_finished();
         std::mem::take(&mut self.finished)

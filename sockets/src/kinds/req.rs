@@ -176,6 +176,16 @@ impl SocketKind for Req {
         }
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        (!self.receiving_reply || !self.strict) && (self.sending_body || self.lb.has_out(pipes))
+    }
+
+    fn has_in(&mut self, pipes: &mut Pipes) -> Option<bool> {
+        // As libzmq: a message is waiting while a reply is expected (one from another peer,
+        // which recv would drop, counts too).
+        Some(self.receiving_reply && self.fq.has_in(pipes))
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         self.collect_finished();
         std::mem::take(&mut self.finished)

@@ -253,6 +253,13 @@ impl SocketKind for Router {
         }
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        let _ = pipes;
+        // Unroutable or full peers drop (or fail with MANDATORY): a send never waits, as in
+        // libzmq's ROUTER.
+        true
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         for idx in self.fq.take_finished() {
             self.ids.remove(&idx);

@@ -151,6 +151,11 @@ impl SocketKind for Subscriber {
         }
     }
 
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        let _ = pipes;
+        self.xsub
+    }
+
     fn take_finished(&mut self) -> Vec<usize> {
         self.finished.extend(self.fq.take_finished());
         std::mem::take(&mut self.finished)

@@ -35,6 +35,31 @@ impl FairQueue {
         std::mem::take(&mut self.finished)
     }
 
+    /// `true` if some pipe has a message to read (pipes found empty go to sleep, so a
+    /// Readable event comes when that changes).
+    pub(crate) fn has_in(&mut self, pipes: &mut Pipes) -> bool {
+        if self.in_message.is_some() {
+            return true;
+        }
+        loop {
+            let Some(idx) = self.set.current() else {
+                return false;
+            };
+            let entry = pipes.get(idx);
+            if entry.pipe.has_incoming() {
+                return true;
+            }
+            if entry.detached {
+                self.set.remove(idx);
+                self.finished.push(idx);
+                continue;
+            }
+            if entry.pipe.sleep_reader() {
+                self.set.deactivate_current();
+            }
+        }
+    }
+
     /// Receives one frame and the pipe it came from, or `None` if no pipe has a message.
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(usize, Msg)> {
         if let Some(idx) = self.in_message {

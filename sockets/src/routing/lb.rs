@@ -36,6 +36,30 @@ impl LoadBalancer {
         self.in_message
     }
 
+    /// `true` if a frame can be sent now: inside a message, or some pipe has room (full pipes
+    /// go to sleep, so a Writable event comes when that changes).
+    pub(crate) fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        if self.in_message.is_some() || self.dropping {
+            return true;
+        }
+        loop {
+            let Some(idx) = self.set.current() else {
+                return false;
+            };
+            let entry = pipes.get(idx);
+            if entry.detached {
+                self.set.deactivate_current();
+                continue;
+            }
+            if entry.pipe.can_write() {
+                return true;
+            }
+            if entry.pipe.sleep_writer() {
+                self.set.deactivate_current();
+            }
+        }
+    }
+
     /// Sends one frame. Hands the frame back if no pipe can take a new message now.
     pub(crate) fn send(&mut self, pipes: &mut Pipes, msg: Msg) -> Result<(), Msg> {
         let more = msg.more();
