@@ -38,16 +38,17 @@ impl FairQueue {
     /// `true` if some pipe has a message to read (pipes found empty go to sleep, so a
     /// Readable event comes when that changes).
     pub(crate) fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        if self.in_message.is_some() {
-            return true;
-        }
+        self.in_message.is_some() || self.next_with_input(pipes).is_some()
+    }
+
+    /// The next pipe in turn with a message waiting. Empty pipes go to sleep (unless input
+    /// arrived meanwhile) and leave the active set; drained pipes of gone peers finish.
+    fn next_with_input(&mut self, pipes: &mut Pipes) -> Option<usize> {
         loop {
-            let Some(idx) = self.set.current() else {
-                return false;
-            };
+            let idx = self.set.current()?;
             let entry = pipes.get(idx);
             if entry.pipe.has_incoming() {
-                return true;
+                return Some(idx);
             }
             if entry.detached {
                 self.set.remove(idx);
@@ -62,36 +63,19 @@ impl FairQueue {
 
     /// Receives one frame and the pipe it came from, or `None` if no pipe has a message.
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(usize, Msg)> {
-        if let Some(idx) = self.in_message {
-            let p = &mut pipes.get(idx).pipe;
-            let msg = p.read().expect("messages are published whole");
-            if !msg.more() {
-                p.release();
-                self.in_message = None;
-                self.set.advance();
-            }
-            return Some((idx, msg));
+        let idx = match self.in_message {
+            Some(idx) => idx,
+            None => self.next_with_input(pipes)?,
+        };
+        let p = &mut pipes.get(idx).pipe;
+        let msg = p.read().expect("messages are published whole");
+        if msg.more() {
+            self.in_message = Some(idx);
+        } else {
+            p.release();
+            self.in_message = None;
+            self.set.advance();
         }
-        loop {
-            let idx = self.set.current()?;
-            let entry = pipes.get(idx);
-            if let Some(msg) = entry.pipe.read() {
-                if msg.more() {
-                    self.in_message = Some(idx);
-                } else {
-                    entry.pipe.release();
-                    self.set.advance();
-                }
-                return Some((idx, msg));
-            }
-            if entry.detached {
-                self.set.remove(idx);
-                self.finished.push(idx);
-                continue;
-            }
-            if entry.pipe.sleep_reader() {
-                self.set.deactivate_current();
-            }
-        }
+        Some((idx, msg))
     }
 }

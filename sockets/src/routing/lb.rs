@@ -39,20 +39,21 @@ impl LoadBalancer {
     /// `true` if a frame can be sent now: inside a message, or some pipe has room (full pipes
     /// go to sleep, so a Writable event comes when that changes).
     pub(crate) fn has_out(&mut self, pipes: &mut Pipes) -> bool {
-        if self.in_message.is_some() || self.dropping {
-            return true;
-        }
+        self.in_message.is_some() || self.dropping || self.next_with_room(pipes).is_some()
+    }
+
+    /// The next pipe in turn with room for a new message. Full pipes go to sleep (unless room
+    /// appeared meanwhile) and leave the active set, as do pipes of gone peers.
+    fn next_with_room(&mut self, pipes: &mut Pipes) -> Option<usize> {
         loop {
-            let Some(idx) = self.set.current() else {
-                return false;
-            };
+            let idx = self.set.current()?;
             let entry = pipes.get(idx);
             if entry.detached {
                 self.set.deactivate_current();
                 continue;
             }
             if entry.pipe.can_write() {
-                return true;
+                return Some(idx);
             }
             if entry.pipe.sleep_writer() {
                 self.set.deactivate_current();
@@ -67,32 +68,12 @@ impl LoadBalancer {
             self.dropping = more;
             return Ok(());
         }
-        if let Some(idx) = self.in_message {
-            let p = &mut pipes.get(idx).pipe;
-            p.write(msg);
-            if !more {
-                p.flush();
-                self.in_message = None;
-                self.set.advance();
-            }
-            return Ok(());
-        }
-        let idx = loop {
-            let Some(idx) = self.set.current() else {
-                return Err(msg);
-            };
-            let entry = pipes.get(idx);
-            if entry.detached {
-                self.set.deactivate_current();
-                continue;
-            }
-            if entry.pipe.can_write() {
-                break idx;
-            }
-            // Full: wait for it to drain, unless room appeared meanwhile.
-            if entry.pipe.sleep_writer() {
-                self.set.deactivate_current();
-            }
+        let idx = match self.in_message {
+            Some(idx) => idx,
+            None => match self.next_with_room(pipes) {
+                Some(idx) => idx,
+                None => return Err(msg),
+            },
         };
         let p = &mut pipes.get(idx).pipe;
         p.write(msg);
@@ -100,6 +81,7 @@ impl LoadBalancer {
             self.in_message = Some(idx);
         } else {
             p.flush();
+            self.in_message = None;
             self.set.advance();
         }
         Ok(())
