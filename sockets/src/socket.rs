@@ -167,7 +167,8 @@ impl Socket {
             Endpoint::Tcp(tcp) => tcp.resolve_connect(endpoint, self.options.ipv6)?,
         };
         let options = self.options.tcp_options();
-        let pipe_for_session = if self.options.immediate {
+        // STREAM peers are connections: each one is a new peer with its own pipe.
+        let pipe_for_session = if self.options.immediate || self.options.socket_type.is_raw() {
             // Pipes come with completed connections only (SocketEvent::Attached).
             ConnectPipe::PerConnection(PipeHandout {
                 inbox: self.inbox.clone(),

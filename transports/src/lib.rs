@@ -9,6 +9,7 @@
 //! in `ringmq-sockets`. It depends only on `ringmq-engine` for shards, rings and wake-ups.
 #![warn(missing_docs)]
 
+pub mod codec;
 pub mod endpoint;
 pub mod error;
 pub mod msg;

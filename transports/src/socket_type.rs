@@ -138,6 +138,11 @@ impl SocketType {
         matches!(self, SocketType::Router | SocketType::Pub | SocketType::XPub)
     }
 
+    /// Whether connections of this type carry raw bytes instead of ZMTP (STREAM).
+    pub fn is_raw(self) -> bool {
+        self == SocketType::Stream
+    }
+
     /// Whether this type sends the `Identity` property in READY (libzmq: REQ, DEALER, ROUTER).
     pub fn announces_identity(self) -> bool {
         matches!(self, SocketType::Req | SocketType::Dealer | SocketType::Router)

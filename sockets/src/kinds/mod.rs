@@ -10,6 +10,7 @@ mod push;
 mod rep;
 mod req;
 mod router;
+mod stream;
 mod subscriber;
 
 use bytes::Bytes;
@@ -139,6 +140,7 @@ pub(crate) fn for_type(socket_type: SocketType) -> Result<Box<dyn SocketKind>, E
         SocketType::XPub => Box::new(publisher::Publisher::new(true)),
         SocketType::Sub => Box::new(subscriber::Subscriber::new(false)),
         SocketType::XSub => Box::new(subscriber::Subscriber::new(true)),
+        SocketType::Stream => Box::new(stream::Stream::new()),
         other => {
             return Err(Error::NotSupported(format!(
                 "socket type {other} is not built yet in this version of ringmq"

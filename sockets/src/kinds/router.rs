@@ -8,7 +8,7 @@
 //! A pipe is "anonymous" until its routing id is known: the connection puts the id first in
 //! the pipe when the handshake completes, and the router reads it before anything else.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use bytes::Bytes;
 use ringmq_transports::{Error, Msg};
@@ -16,15 +16,14 @@ use ringmq_transports::{Error, Msg};
 use super::{Origin, RecvError, SendError, SocketKind, TypeOption, write_control};
 use crate::pipes::Pipes;
 use crate::routing::fq::FairQueue;
+use crate::routing::ids::RoutingIds;
 
 #[derive(Debug)]
 pub(crate) struct Router {
     fq: FairQueue,
     /// Pipes whose routing id is not known yet.
     anonymous: HashSet<usize>,
-    by_id: HashMap<Bytes, usize>,
-    ids: HashMap<usize, Bytes>,
-    next_generated_id: u32,
+    ids: RoutingIds,
     /// Receiving: the frame that follows the routing id just returned.
     prefetched: Option<Msg>,
     /// Receiving: inside a message (its routing id was returned).
@@ -43,17 +42,10 @@ pub(crate) struct Router {
 
 impl Router {
     pub(crate) fn new() -> Self {
-        // libzmq starts its counter at a random value too, so ids differ between runs.
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
-            .unwrap_or(0);
         Self {
             fq: FairQueue::default(),
             anonymous: HashSet::new(),
-            by_id: HashMap::new(),
-            ids: HashMap::new(),
-            next_generated_id: seed,
+            ids: RoutingIds::new(),
             prefetched: None,
             more_in: false,
             more_out: false,
@@ -64,14 +56,6 @@ impl Router {
             connect_routing_id: None,
             finished: Vec::new(),
         }
-    }
-
-    fn generate_id(&mut self) -> Bytes {
-        let n = self.next_generated_id;
-        self.next_generated_id = n.wrapping_add(1);
-        let mut id = vec![0u8];
-        id.extend_from_slice(&n.to_be_bytes());
-        Bytes::from(id)
     }
 
     /// Gives the pipe its routing id if the id has arrived; `true` when identified.
@@ -97,9 +81,9 @@ impl Router {
         let id = if frame.is_routing_id() && !frame.is_empty() {
             frame.into_bytes()
         } else {
-            self.generate_id()
+            self.ids.generate()
         };
-        if let Some(&holder) = self.by_id.get(&id) {
+        if let Some(holder) = self.ids.route(&id) {
             if !self.handover {
                 // libzmq ignores a second peer with an id in use; we close it.
                 self.anonymous.remove(&idx);
@@ -107,30 +91,19 @@ impl Router {
                 return false;
             }
             // The new connection takes the id over; the old one is closed.
-            let renamed = self.generate_id();
-            self.set_id(holder, renamed);
+            let renamed = self.ids.generate();
+            self.ids.assign(holder, renamed);
             self.close_pipe(pipes, holder);
         }
-        self.set_id(idx, id);
+        self.ids.assign(idx, id);
         self.anonymous.remove(&idx);
         self.fq.attach(idx);
         true
     }
 
-    fn set_id(&mut self, idx: usize, id: Bytes) {
-        if let Some(old) = self.ids.insert(idx, id.clone()) {
-            self.by_id.remove(&old);
-        }
-        self.by_id.insert(id, idx);
-    }
-
     /// Nothing can be sent to the pipe any more; what it sent still carries its id.
     fn unroute(&mut self, idx: usize) {
-        if let Some(id) = self.ids.get(&idx) {
-            if self.by_id.get(id) == Some(&idx) {
-                self.by_id.remove(id);
-            }
-        }
+        self.ids.unroute(idx);
         if self.current_out == Some(idx) {
             self.current_out = None;
         }
@@ -154,7 +127,7 @@ impl SocketKind for Router {
         match alias {
             Some(id) => {
                 // The alias is this pipe's name here; the id the peer announces is skipped.
-                self.set_id(idx, id);
+                self.ids.assign(idx, id);
                 self.fq.attach(idx);
             }
             None => {
@@ -192,7 +165,7 @@ impl SocketKind for Router {
                 return Ok(());
             }
             self.current_out = None;
-            match self.by_id.get(msg.as_bytes()).copied() {
+            match self.ids.route(&msg) {
                 Some(idx) => {
                     let p = &mut pipes.get(idx).pipe;
                     if self.mandatory {
@@ -245,8 +218,7 @@ impl SocketKind for Router {
                 // The peer reconnected and announced itself again: its id stays as it was.
                 continue;
             }
-            let id = self.ids.get(&idx).cloned().unwrap_or_default();
-            let id = Msg::from(id).with_more(true);
+            let id = Msg::from(self.ids.id_of(idx)).with_more(true);
             self.prefetched = Some(msg);
             self.more_in = true;
             return Ok(id);
@@ -262,7 +234,7 @@ impl SocketKind for Router {
 
     fn take_finished(&mut self) -> Vec<usize> {
         for idx in self.fq.take_finished() {
-            self.ids.remove(&idx);
+            self.ids.remove(idx);
             self.finished.push(idx);
         }
         std::mem::take(&mut self.finished)
@@ -270,7 +242,7 @@ impl SocketKind for Router {
 
     fn forget(&mut self, _pipes: &mut Pipes, idx: usize) {
         self.unroute(idx);
-        self.ids.remove(&idx);
+        self.ids.remove(idx);
         self.anonymous.remove(&idx);
         self.fq.remove(idx);
     }
@@ -281,17 +253,7 @@ impl SocketKind for Router {
             TypeOption::RouterHandover(on) => self.handover = on,
             TypeOption::ProbeRouter(on) => self.probe_router = on,
             TypeOption::ConnectRoutingId(id) => {
-                if id.is_empty() || id.len() > 255 {
-                    return Err(Error::InvalidArgument(format!(
-                        "ZMQ_CONNECT_ROUTING_ID must be 1 to 255 octets, got {}",
-                        id.len()
-                    )));
-                }
-                if self.by_id.contains_key(&id) {
-                    return Err(Error::InvalidArgument(format!(
-                        "ZMQ_CONNECT_ROUTING_ID {id:?} is already a peer's routing id"
-                    )));
-                }
+                self.ids.check_connect_id(&id)?;
                 self.connect_routing_id = Some(id);
             }
             other => {

@@ -25,9 +25,10 @@ use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
 
 use super::TcpOptions;
 use super::sys::{self, RawAddr};
+use crate::codec::Codec;
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
-use crate::zmtp::{Connection, Event, PeerInfo, WriteBatch};
+use crate::zmtp::{Event, Metadata, PeerInfo, WriteBatch};
 
 const OP_CONNECT: u8 = 1;
 const OP_RECV: u8 = 2;
@@ -89,7 +90,7 @@ struct Conn {
     generation: u8,
     fd: OwnedFd,
     /// The codec, once the TCP connection is established.
-    zmtp: Option<Connection>,
+    zmtp: Option<Codec>,
     inflight: u32,
     recv_armed: bool,
     sending: bool,
@@ -220,6 +221,9 @@ pub struct Session {
     timer_seq: u64,
     flush_requested: bool,
     done: bool,
+    /// STREAM: the socket sent an empty message, so the connection closes once what was
+    /// queued before it is sent.
+    closing: bool,
     jitter_state: u64,
 }
 
@@ -256,6 +260,7 @@ impl Session {
             timer_seq: 0,
             flush_requested: false,
             done: false,
+            closing: false,
             jitter_state: seed,
         }
     }
@@ -421,10 +426,37 @@ impl Session {
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
-        conn.zmtp = Some(Connection::new(self.options.zmtp.clone(), now));
+        let codec = Codec::new(self.options.zmtp.clone(), now);
+        let raw = codec.is_raw();
+        conn.zmtp = Some(codec);
         conn.arm_recv(cx, self.me);
+        if raw {
+            // No handshake: the peer is there now. STREAM learns of it from an empty message.
+            let peer = PeerInfo {
+                socket_type: self.options.zmtp.socket_type,
+                routing_id: None,
+                version: (0, 0),
+                metadata: Metadata::new(),
+            };
+            if let Err(reason) = self.on_ready(peer) {
+                return self.fail(cx, &reason);
+            }
+            self.notify_raw_peer();
+        }
         self.request_flush(cx);
         self.rearm_timer(cx);
+    }
+
+    /// STREAM: an empty message tells the socket a raw peer connected or disconnected.
+    fn notify_raw_peer(&mut self) {
+        if let Some(p) = self.pipe.as_mut() {
+            p.write(Msg::new());
+            p.flush();
+        }
+    }
+
+    fn is_raw(&self) -> bool {
+        self.options.zmtp.socket_type.is_raw()
     }
 
     /// The handshake completed. For an accepted peer this creates the pipe and hands the
@@ -677,7 +709,7 @@ impl Session {
         let Some(zmtp) = conn.zmtp.as_mut() else {
             return;
         };
-        loop {
+        while !self.closing {
             zmtp.take_control(&mut conn.out);
             let Some(p) = self.pipe.as_mut().filter(|_| zmtp.is_ready()) else {
                 break;
@@ -685,6 +717,11 @@ impl Session {
             let mut mid_message = false;
             while mid_message || conn.out.len() < batch_limit {
                 match p.read() {
+                    Some(msg) if msg.is_empty() && zmtp.is_raw() => {
+                        // STREAM's way of closing a connection.
+                        self.closing = true;
+                        break;
+                    }
                     Some(msg) => {
                         mid_message = msg.more();
                         zmtp.encode_message(&msg, &mut conn.out);
@@ -693,7 +730,7 @@ impl Session {
                 }
             }
             p.release();
-            if !conn.out.is_empty() || self.linger.is_some() {
+            if !conn.out.is_empty() || self.linger.is_some() || self.closing {
                 break;
             }
             // Idle: sleep on the pipe unless something arrived meanwhile.
@@ -703,7 +740,19 @@ impl Session {
         }
         if !conn.out.is_empty() {
             conn.submit_send(cx, self.me);
+        } else if self.closing {
+            self.close_raw(cx);
         }
+    }
+
+    /// STREAM: everything before the empty message is sent; close gracefully, and end (the
+    /// socket already forgot this peer).
+    fn close_raw(&mut self, cx: &mut ShardCx<'_>) {
+        if let Some(mut conn) = self.conn.take() {
+            conn.retire(cx, self.me, true);
+            self.park_retired(conn);
+        }
+        self.finish(cx);
     }
 
     fn on_send(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
@@ -725,6 +774,9 @@ impl Session {
             conn.submit_send(cx, self.me);
             return;
         }
+        if self.closing {
+            return self.close_raw(cx);
+        }
         self.flush_output(cx);
         self.check_linger_done(cx);
     }
@@ -740,6 +792,9 @@ impl Session {
             // A message cut short by the failure never reaches the socket.
             p.rollback();
             p.flush();
+        }
+        if self.is_raw() && self.linger.is_none() {
+            self.notify_raw_peer();
         }
         if matches!(
             self.role,

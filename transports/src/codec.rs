@@ -1,0 +1,106 @@
+//! What a connection speaks: ZMTP (every socket type but STREAM), or raw bytes (STREAM, whose
+//! peers are plain TCP programs). One interface for the session, so the rest of the data path
+//! is the same for both.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::msg::Msg;
+use crate::zmtp::{Connection, Event, ProtocolError, WriteBatch, ZmtpConfig};
+
+/// A connection's protocol state.
+// One per connection, inside the session: boxing the ZMTP state would only add a pointer
+// chase on every frame to save memory in the rare raw case.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Codec {
+    /// ZMTP 3.x (see [`crate::zmtp`]).
+    Zmtp(Connection),
+    /// Raw TCP: received bytes become messages as they come; a message's bytes are sent as they
+    /// are, without framing.
+    Raw,
+}
+
+impl Codec {
+    /// The codec for a new connection of a socket configured by `config`.
+    pub fn new(config: Arc<ZmtpConfig>, now: Instant) -> Self {
+        if config.socket_type.is_raw() {
+            Codec::Raw
+        } else {
+            Codec::Zmtp(Connection::new(config, now))
+        }
+    }
+
+    /// `true` for raw connections.
+    pub fn is_raw(&self) -> bool {
+        matches!(self, Codec::Raw)
+    }
+
+    /// `true` once messages may flow (at once for raw connections).
+    pub fn is_ready(&self) -> bool {
+        match self {
+            Codec::Zmtp(z) => z.is_ready(),
+            Codec::Raw => true,
+        }
+    }
+
+    /// See [`Connection::saw_traffic`].
+    pub fn saw_traffic(&mut self) {
+        if let Codec::Zmtp(z) = self {
+            z.saw_traffic();
+        }
+    }
+
+    /// Consumes received octets (see [`Connection::decode`]); a raw connection turns all of
+    /// them into one message.
+    pub fn decode(&mut self, input: &[u8], now: Instant) -> Result<(usize, Option<Event>), ProtocolError> {
+        match self {
+            Codec::Zmtp(z) => z.decode(input, now),
+            Codec::Raw if input.is_empty() => Ok((0, None)),
+            Codec::Raw => Ok((input.len(), Some(Event::Message(Msg::copy_from_slice(input))))),
+        }
+    }
+
+    /// `true` if there are control bytes to send.
+    pub fn has_control(&self) -> bool {
+        match self {
+            Codec::Zmtp(z) => z.has_control(),
+            Codec::Raw => false,
+        }
+    }
+
+    /// Moves pending control bytes into `batch`.
+    pub fn take_control(&mut self, batch: &mut WriteBatch) {
+        if let Codec::Zmtp(z) = self {
+            z.take_control(batch);
+        }
+    }
+
+    /// Frames one message frame into `batch` (raw: its bytes only).
+    #[inline]
+    pub fn encode_message(&self, msg: &Msg, batch: &mut WriteBatch) {
+        match self {
+            Codec::Zmtp(z) => z.encode_message(msg, batch),
+            Codec::Raw => match msg.shared_bytes() {
+                Some(body) => batch.push_shared(body.clone()),
+                None => batch.push_copy(msg),
+            },
+        }
+    }
+
+    /// See [`Connection::next_timeout`].
+    pub fn next_timeout(&self) -> Option<Instant> {
+        match self {
+            Codec::Zmtp(z) => z.next_timeout(),
+            Codec::Raw => None,
+        }
+    }
+
+    /// See [`Connection::on_timeout`].
+    pub fn on_timeout(&mut self, now: Instant) -> Result<(), ProtocolError> {
+        match self {
+            Codec::Zmtp(z) => z.on_timeout(now),
+            Codec::Raw => Ok(()),
+        }
+    }
+}
