@@ -39,3 +39,16 @@ pub fn wake_one(word: &AtomicU32) {
         );
     }
 }
+
+/// Wakes every thread blocked in [`wait`] on `word`.
+pub fn wake_all(word: &AtomicU32) {
+    // SAFETY: `word` is a valid, aligned u32; FUTEX_WAKE only reads the address.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            i32::MAX,
+        );
+    }
+}

@@ -12,6 +12,19 @@ const EMPTY: u32 = 0;
 const PARKED: u32 = 1;
 const NOTIFIED: u32 = 2;
 
+/// Something a waiting thread can be woken through (a [`Parker`], an
+/// [`EventCount`](crate::event_count::EventCount)).
+pub trait Wake: Send + Sync + std::fmt::Debug {
+    /// Wakes the waiter(s).
+    fn wake(&self);
+}
+
+impl Wake for Parker {
+    fn wake(&self) {
+        self.unpark();
+    }
+}
+
 /// A one-waiter, many-wakers parking spot on a futex.
 #[derive(Debug, Default)]
 pub struct Parker {

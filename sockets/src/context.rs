@@ -12,6 +12,7 @@ use ringmq_transports::pipe::SocketInbox;
 use ringmq_transports::tcp::SocketId;
 use ringmq_transports::{Error, Result, SocketType};
 
+use crate::shared::{SharedSocket, is_thread_safe};
 use crate::socket::Socket;
 
 /// How a [`Context`] is set up. Obtain one with [`Context::builder`].
@@ -264,6 +265,18 @@ impl Context {
         }
         Socket::new(id, socket_type, inbox, shard, self.inner.clone())
             .inspect_err(|_| self.inner.socket_closed(id))
+    }
+
+    /// A socket that several threads may use at once: one of the thread-safe draft types
+    /// (CLIENT, SERVER, SCATTER, GATHER, CHANNEL), as libzmq makes them. Other types are
+    /// refused with EINVAL: use [`socket`](Self::socket), one thread at a time.
+    pub fn shared_socket(&self, socket_type: SocketType) -> Result<SharedSocket> {
+        if !is_thread_safe(socket_type) {
+            return Err(Error::InvalidArgument(format!(
+                "{socket_type} sockets are not thread-safe: use Context::socket"
+            )));
+        }
+        Ok(SharedSocket::new(self.socket(socket_type)?))
     }
 
     /// Terminates the context like `zmq_ctx_term`: blocking calls on its sockets return

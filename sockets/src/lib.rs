@@ -15,6 +15,7 @@ mod pipes;
 mod poll;
 mod proxy;
 mod routing;
+mod shared;
 mod socket;
 
 pub use context::{Context, ContextBuilder};
@@ -22,4 +23,5 @@ pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
 pub use proxy::proxy;
 pub use ringmq_transports::{Error, Msg, Result, SocketType};
+pub use shared::SharedSocket;
 pub use socket::Socket;

@@ -115,9 +115,10 @@ impl<'a> PollItem<'a> {
 pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<usize> {
     let deadline = (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
     let parker = Arc::new(Parker::new());
-    for item in items.iter() {
-        item.socket.inbox().set_watcher(Some(parker.clone()));
-    }
+    let previous: Vec<_> = items
+        .iter()
+        .map(|item| item.socket.inbox().set_watcher(Some(parker.clone())))
+        .collect();
     let result = (|| loop {
         let mut ready = 0;
         for item in items.iter_mut() {
@@ -131,8 +132,8 @@ pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<usize> {
         }
         parker.park(deadline);
     })();
-    for item in items.iter() {
-        item.socket.inbox().set_watcher(None);
+    for (item, watcher) in items.iter().zip(previous) {
+        item.socket.inbox().set_watcher(watcher);
     }
     result
 }

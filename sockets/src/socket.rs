@@ -422,6 +422,29 @@ impl Socket {
         self.rcvmore
     }
 
+    // ----- single attempts (thread-safe sockets) -----
+
+    /// Tries to send one whole single-frame message now: `Ok(Err(msg))` hands it back if
+    /// that would block.
+    pub(crate) fn send_now(&mut self, msg: Msg) -> Result<std::result::Result<(), Msg>> {
+        self.check_term()?;
+        self.process_events();
+        match self.kind.send(&mut self.pipes, msg) {
+            Ok(()) => Ok(Ok(())),
+            Err(SendError::WouldBlock(back)) => Ok(Err(back)),
+            Err(SendError::Fail(e)) => Err(e),
+        }
+    }
+
+    /// Tries to receive one frame now.
+    pub(crate) fn recv_now(&mut self) -> Result<Option<Msg>> {
+        match self.recv(Flags::DONTWAIT) {
+            Ok(msg) => Ok(Some(msg)),
+            Err(Error::Again) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     // ----- readiness (poll) -----
 
     /// What the socket could do now without blocking, among `wanted`.

@@ -29,6 +29,8 @@ enum Body {
 pub struct Msg {
     body: Body,
     flags: u8,
+    /// SERVER / PEER: the peer a message came from or goes to (0 = none).
+    routing_id: u32,
 }
 
 /// Another frame of the same message follows.
@@ -48,6 +50,7 @@ impl Msg {
                 data: [0; INLINE_CAPACITY],
             },
             flags: 0,
+            routing_id: 0,
         }
     }
 
@@ -64,7 +67,11 @@ impl Msg {
         } else {
             Body::Shared(Bytes::copy_from_slice(data))
         };
-        Self { body, flags: 0 }
+        Self {
+            body,
+            flags: 0,
+            routing_id: 0,
+        }
     }
 
     /// The frame's bytes.
@@ -129,6 +136,25 @@ impl Msg {
     /// Marks the frame as a peer's routing id (see [`is_routing_id`](Self::is_routing_id)).
     pub fn with_routing_id_flag(mut self) -> Self {
         self.set_flag(FLAG_ROUTING_ID, true);
+        self
+    }
+
+    /// The routing id of the peer a message came from (SERVER sockets set it on what they
+    /// receive) or goes to (set it before sending on a SERVER); 0 = none, as in libzmq's
+    /// `zmq_msg_routing_id`.
+    #[inline]
+    pub fn routing_id(&self) -> u32 {
+        self.routing_id
+    }
+
+    /// Sets the routing id (see [`routing_id`](Self::routing_id)).
+    pub fn set_routing_id(&mut self, routing_id: u32) {
+        self.routing_id = routing_id;
+    }
+
+    /// Returns the frame with the routing id set (see [`routing_id`](Self::routing_id)).
+    pub fn with_routing_id(mut self, routing_id: u32) -> Self {
+        self.routing_id = routing_id;
         self
     }
 
@@ -239,6 +265,7 @@ impl From<Bytes> for Msg {
             Self {
                 body: Body::Shared(b),
                 flags: 0,
+                routing_id: 0,
             }
         }
     }

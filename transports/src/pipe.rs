@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ringmq_engine::mailbox::Mailbox;
-use ringmq_engine::parker::Parker;
+use ringmq_engine::parker::{Parker, Wake};
 use ringmq_engine::{ShardRef, TaskId};
 
 use crate::msg::Msg;
@@ -52,8 +52,9 @@ pub enum SocketEvent {
 pub struct SocketInbox {
     mailbox: Mailbox<SocketEvent>,
     parker: Parker,
-    /// A `poll` waiting on this socket among others: woken with the socket's own parker.
-    watcher: Mutex<Option<Arc<Parker>>>,
+    /// Also woken with the socket's own parker: a `poll` waiting on this socket among others,
+    /// or the threads sharing a thread-safe socket.
+    watcher: Mutex<Option<Arc<dyn Wake>>>,
 }
 
 impl SocketInbox {
@@ -74,14 +75,17 @@ impl SocketInbox {
     fn wake(&self) {
         self.parker.unpark();
         if let Some(watcher) = &*self.watcher.lock().unwrap_or_else(|e| e.into_inner()) {
-            watcher.unpark();
+            watcher.wake();
         }
     }
 
-    /// Makes every later event (and interruption) also wake `watcher` (a `poll` over several
-    /// sockets), or stops doing so with `None`.
-    pub fn set_watcher(&self, watcher: Option<Arc<Parker>>) {
-        *self.watcher.lock().unwrap_or_else(|e| e.into_inner()) = watcher;
+    /// Makes every later event (and interruption) also wake `watcher`, or stops doing so with
+    /// `None`. Returns the watcher it replaces.
+    pub fn set_watcher(&self, watcher: Option<Arc<dyn Wake>>) -> Option<Arc<dyn Wake>> {
+        std::mem::replace(
+            &mut *self.watcher.lock().unwrap_or_else(|e| e.into_inner()),
+            watcher,
+        )
     }
 
     /// Closes the inbox for good and returns the events still waiting.

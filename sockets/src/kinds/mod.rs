@@ -10,6 +10,8 @@ mod push;
 mod rep;
 mod req;
 mod router;
+mod server;
+mod single_part;
 mod stream;
 mod subscriber;
 
@@ -141,12 +143,21 @@ pub(crate) fn for_type(socket_type: SocketType) -> Result<Box<dyn SocketKind>, E
         SocketType::Sub => Box::new(subscriber::Subscriber::new(false)),
         SocketType::XSub => Box::new(subscriber::Subscriber::new(true)),
         SocketType::Stream => Box::new(stream::Stream::new()),
+        SocketType::Server => Box::new(server::Server::new()),
+        SocketType::Client => single_part(SocketType::Client, dealer::Dealer::default()),
+        SocketType::Scatter => single_part(SocketType::Scatter, push::Push::default()),
+        SocketType::Gather => single_part(SocketType::Gather, pull::Pull::default()),
+        SocketType::Channel => single_part(SocketType::Channel, pair::Pair::default()),
         other => {
             return Err(Error::NotSupported(format!(
                 "socket type {other} is not built yet in this version of ringmq"
             )));
         }
     })
+}
+
+fn single_part(t: SocketType, inner: impl SocketKind + 'static) -> Box<dyn SocketKind> {
+    Box::new(single_part::SinglePart::new(t, inner))
 }
 
 /// The error for sending on a receive-only socket type, and vice versa.
