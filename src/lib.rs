@@ -18,14 +18,18 @@
 //! # Ok::<(), ringmq::Error>(())
 //! ```
 //!
-//! The pieces: a [`Context`] runs shards (I/O threads, each with its own io_uring);
-//! a [`Socket`] is used from one application thread at a time and reaches its shard only
-//! through lock-free queues. See `docs/architecture.md` in the repository for the design.
+//! [`socket_types`] shows every socket type at work. The pieces: a [`Context`] runs shards
+//! (I/O threads, each with its own io_uring); a [`Socket`] is used from one application
+//! thread at a time (a [`SharedSocket`] of the thread-safe draft types from many) and reaches
+//! its shard only through lock-free queues. See `docs/architecture.md` in the repository for the design.
 
 pub use bytes::Bytes;
 pub use ringmq_sockets::{
-    Context, ContextBuilder, Error, Flags, Msg, PollEvents, PollItem, Result, Socket, SocketType, poll, proxy,
+    Context, ContextBuilder, Error, Flags, Msg, PollEvents, PollItem, Result, SharedSocket, Socket,
+    SocketType, poll, proxy,
 };
+
+pub mod socket_types;
 
 /// errno values libzmq defines beyond the system's (for matching [`Error::errno`]).
 pub mod errno {

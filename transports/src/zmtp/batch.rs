@@ -110,7 +110,7 @@ impl WriteBatch {
         }
     }
 
-    /// Fills `iovecs` (cleared first) with at most [`MAX_IOVECS`] entries describing the
+    /// Fills `iovecs` (cleared first) with at most `MAX_IOVECS` entries describing the
     /// unwritten bytes. The pointers stay valid until the batch is next modified.
     pub fn fill_iovecs(&self, iovecs: &mut Vec<libc::iovec>) {
         iovecs.clear();
