@@ -212,3 +212,28 @@ fn a_shared_server_is_served_by_several_threads_at_once() {
     let served: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
     assert_eq!(served, CLIENTS * REQUESTS);
 }
+
+#[test]
+fn peers_connect_with_a_known_routing_id_and_talk_both_ways() {
+    let ctx = context();
+    let mut b = ringmq_socket(&ctx, SocketType::Peer);
+    b.bind("tcp://127.0.0.1:*").unwrap();
+    let mut a = ringmq_socket(&ctx, SocketType::Peer);
+    let b_here = a.connect_peer(&b.last_endpoint()).unwrap();
+    assert_ne!(b_here, 0);
+    // Addressable at once: the message waits for the connection.
+    a.send(Msg::from("hi b").with_routing_id(b_here), Flags::NONE)
+        .unwrap();
+    let got = b.recv(Flags::NONE).unwrap();
+    assert_eq!(got, "hi b");
+    let a_there = got.routing_id();
+    b.send(Msg::from("hi a").with_routing_id(a_there), Flags::NONE)
+        .unwrap();
+    let back = a.recv(Flags::NONE).unwrap();
+    assert_eq!((back.routing_id(), &back[..]), (b_here, &b"hi a"[..]));
+    let mut server = ringmq_socket(&ctx, SocketType::Server);
+    assert_eq!(
+        server.connect_peer(&b.last_endpoint()).unwrap_err().errno(),
+        libc::ENOTSUP
+    );
+}

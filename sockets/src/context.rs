@@ -268,7 +268,7 @@ impl Context {
     }
 
     /// A socket that several threads may use at once: one of the thread-safe draft types
-    /// (CLIENT, SERVER, SCATTER, GATHER, CHANNEL), as libzmq makes them. Other types are
+    /// (CLIENT, SERVER, SCATTER, GATHER, CHANNEL, PEER), as libzmq makes them. Other types are
     /// refused with EINVAL: use [`socket`](Self::socket), one thread at a time.
     pub fn shared_socket(&self, socket_type: SocketType) -> Result<SharedSocket> {
         if !is_thread_safe(socket_type) {

@@ -1,5 +1,5 @@
 //! `SharedSocket`: a socket several threads use at once, like libzmq's thread-safe draft
-//! types (CLIENT, SERVER, SCATTER, GATHER, CHANNEL). Their messages are single-part, so each
+//! types (CLIENT, SERVER, SCATTER, GATHER, CHANNEL, PEER). Their messages are single-part, so each
 //! call sends or receives one whole message and calls from different threads never interleave
 //! frames.
 //!
@@ -96,6 +96,11 @@ impl SharedSocket {
     /// [`Socket::connect`].
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         self.lock().connect(endpoint)
+    }
+
+    /// [`Socket::connect_peer`] (PEER).
+    pub fn connect_peer(&self, endpoint: &str) -> Result<u32> {
+        self.lock().connect_peer(endpoint)
     }
 
     /// [`Socket::last_endpoint`].

@@ -162,11 +162,18 @@ impl Socket {
     /// Connects to `endpoint`, asynchronously: the call returns at once, messages queue until
     /// the connection is up, and it reconnects after failures (RECONNECT_IVL).
     pub fn connect(&mut self, endpoint: &str) -> Result<()> {
+        self.connect_returning_pipe(endpoint).map(|_| ())
+    }
+
+    /// Connects; returns the slot of the pipe made at once (`None` when pipes come with
+    /// connections, as for IMMEDIATE and STREAM).
+    fn connect_returning_pipe(&mut self, endpoint: &str) -> Result<Option<usize>> {
         self.check_term()?;
         let (target, source) = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp) => tcp.resolve_connect(endpoint, self.options.ipv6)?,
         };
         let options = self.options.tcp_options();
+        let mut attached = None;
         // STREAM peers are connections: each one is a new peer with its own pipe.
         let pipe_for_session = if self.options.immediate || self.options.socket_type.is_raw() {
             // Pipes come with completed connections only (SocketEvent::Attached).
@@ -182,7 +189,7 @@ impl Socket {
                 Some(endpoint.to_owned()),
                 true,
             );
-            self.attach_pipe(socket_end);
+            attached = self.attach_pipe(socket_end);
             ConnectPipe::Held(shard_end)
         };
         let (socket_id, origin) = (self.id, endpoint.to_owned());
@@ -191,7 +198,28 @@ impl Socket {
         });
         self.connected.push(endpoint.to_owned());
         self.last_endpoint = endpoint.to_owned();
-        Ok(())
+        Ok(attached)
+    }
+
+    /// ZMQ's `zmq_connect_peer` (PEER): connects to `endpoint` and returns the routing id the
+    /// new peer has here, to address messages to it at once (they queue until the connection
+    /// is up). Other types fail with ENOTSUP.
+    pub fn connect_peer(&mut self, endpoint: &str) -> Result<u32> {
+        if self.options.socket_type != SocketType::Peer {
+            return Err(Error::NotSupported(format!(
+                "connect_peer is for PEER sockets, not {}",
+                self.options.socket_type
+            )));
+        }
+        if self.options.immediate {
+            return Err(Error::NotSupported(
+                "connect_peer needs the peer's queue at once: ZMQ_IMMEDIATE must be off".into(),
+            ));
+        }
+        let idx = self
+            .connect_returning_pipe(endpoint)?
+            .expect("without IMMEDIATE a connect makes its pipe at once");
+        Ok(self.kind.routing_id_of(idx).expect("PEER gives every pipe an id"))
     }
 
     /// Stops accepting on a bound endpoint (give the resolved endpoint for wildcard binds)
@@ -249,18 +277,21 @@ impl Socket {
 
     // ----- pipes and events -----
 
-    fn attach_pipe(&mut self, pipe: SocketPipe) {
+    /// Gives the socket type a new pipe; its slot, unless the type refused it.
+    fn attach_pipe(&mut self, pipe: SocketPipe) -> Option<usize> {
         let origin = if pipe.is_connected() {
             Origin::Connected
         } else {
             Origin::Accepted
         };
         let idx = self.pipes.insert(pipe);
-        if !self.kind.attach(&mut self.pipes, idx, origin) {
-            // Refused (a PAIR already has its peer): let it go at once.
-            let pipe = self.pipes.remove(idx);
-            pipe.set_linger(Linger::Until(Instant::now()));
+        if self.kind.attach(&mut self.pipes, idx, origin) {
+            return Some(idx);
         }
+        // Refused (a PAIR already has its peer): let it go at once.
+        let pipe = self.pipes.remove(idx);
+        pipe.set_linger(Linger::Until(Instant::now()));
+        None
     }
 
     #[inline]
@@ -271,7 +302,9 @@ impl Socket {
         self.inbox.drain_into(&mut self.events);
         while let Some(event) = self.events.pop_front() {
             match event {
-                SocketEvent::Attached(pipe) => self.attach_pipe(pipe),
+                SocketEvent::Attached(pipe) => {
+                    self.attach_pipe(pipe);
+                }
                 SocketEvent::Readable(id) => {
                     if let Some(idx) = self.pipes.index_of(id) {
                         self.kind.readable(&mut self.pipes, idx);

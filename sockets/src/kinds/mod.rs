@@ -117,6 +117,10 @@ pub(crate) trait SocketKind: Send + std::fmt::Debug {
     fn has_in(&mut self, _pipes: &mut Pipes) -> Option<bool> {
         None
     }
+    /// The numeric routing id the type gave a pipe (SERVER, PEER).
+    fn routing_id_of(&self, _idx: usize) -> Option<u32> {
+        None
+    }
     /// POLLOUT: whether a send would take a frame now without blocking.
     fn has_out(&mut self, pipes: &mut Pipes) -> bool;
     /// Applies an option particular to some socket types.
@@ -143,7 +147,8 @@ pub(crate) fn for_type(socket_type: SocketType) -> Result<Box<dyn SocketKind>, E
         SocketType::Sub => Box::new(subscriber::Subscriber::new(false)),
         SocketType::XSub => Box::new(subscriber::Subscriber::new(true)),
         SocketType::Stream => Box::new(stream::Stream::new()),
-        SocketType::Server => Box::new(server::Server::new()),
+        SocketType::Server => Box::new(server::Server::new(SocketType::Server)),
+        SocketType::Peer => Box::new(server::Server::new(SocketType::Peer)),
         SocketType::Client => single_part(SocketType::Client, dealer::Dealer::default()),
         SocketType::Scatter => single_part(SocketType::Scatter, push::Push::default()),
         SocketType::Gather => single_part(SocketType::Gather, pull::Pull::default()),

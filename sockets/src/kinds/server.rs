@@ -1,4 +1,5 @@
-//! SERVER (RFC 41, draft): talks to CLIENT peers. Each peer gets a non-zero 32-bit routing id
+//! SERVER (RFC 41, draft) and PEER (RFC 51, draft): SERVER talks to CLIENT peers, PEER to
+//! other PEERs (and may connect to them, learning the routing id at once). Each peer gets a non-zero 32-bit routing id
 //! that the socket chooses (peers cannot pick their own); a received message carries its
 //! sender's id in [`Msg::routing_id`], and a message to send names its peer the same way.
 //! Single-part messages only. Sending to an unknown peer fails with EHOSTUNREACH; to a full
@@ -15,6 +16,7 @@ use crate::routing::fq::FairQueue;
 
 #[derive(Debug)]
 pub(crate) struct Server {
+    socket_type: SocketType,
     fq: FairQueue,
     by_id: HashMap<u32, usize>,
     ids: HashMap<usize, u32>,
@@ -23,13 +25,14 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(socket_type: SocketType) -> Self {
         // Like libzmq, ids start at a random value, so they differ between runs.
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(1);
         Self {
+            socket_type,
             fq: FairQueue::default(),
             by_id: HashMap::new(),
             ids: HashMap::new(),
@@ -78,12 +81,13 @@ impl SocketKind for Server {
 
     fn send(&mut self, pipes: &mut Pipes, msg: Msg) -> Result<(), SendError> {
         if msg.more() {
-            return Err(SendError::Fail(multipart_refused(SocketType::Server)));
+            return Err(SendError::Fail(multipart_refused(self.socket_type)));
         }
         let Some(&idx) = self.by_id.get(&msg.routing_id()) else {
             return Err(SendError::Fail(Error::HostUnreachable(format!(
-                "no CLIENT with routing id {} on this SERVER",
-                msg.routing_id()
+                "no peer with routing id {} on this {}",
+                msg.routing_id(),
+                self.socket_type
             ))));
         };
         let p = &mut pipes.get(idx).pipe;
@@ -108,6 +112,10 @@ impl SocketKind for Server {
             let id = self.ids.get(&idx).copied().unwrap_or(0);
             return Ok(msg.with_routing_id(id));
         }
+    }
+
+    fn routing_id_of(&self, idx: usize) -> Option<u32> {
+        self.ids.get(&idx).copied()
     }
 
     fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
