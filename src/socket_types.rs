@@ -148,14 +148,16 @@
 //! # Ok::<(), ringmq::Error>(())
 //! ```
 //!
-//! ## Drafts: CLIENT and SERVER, SCATTER and GATHER, CHANNEL, PEER
+//! ## Drafts: CLIENT and SERVER, SCATTER and GATHER, CHANNEL, PEER, RADIO and DISH
 //!
 //! Single-part messages only (SNDMORE is EINVAL), and thread-safe through
 //! [`Context::shared_socket`](crate::Context::shared_socket). CLIENT and SERVER are the
 //! asynchronous request-reply pair: a SERVER names each client by a numeric routing id on the
 //! message ([`Msg::routing_id`](crate::Msg::routing_id)). SCATTER and GATHER are a
 //! pipeline, CHANNEL an exclusive pair, PEER a SERVER that can also connect
-//! ([`Socket::connect_peer`](crate::Socket::connect_peer) returns the new peer's id). See [`SharedSocket`](crate::SharedSocket) for a
+//! ([`Socket::connect_peer`](crate::Socket::connect_peer) returns the new peer's id), RADIO
+//! and DISH a group-addressed fan-out ([`Socket::send_group`](crate::Socket::send_group) has
+//! an example). See [`SharedSocket`](crate::SharedSocket) for a
 //! CLIENT/SERVER example.
 //!
 //! ```

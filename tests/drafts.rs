@@ -237,3 +237,112 @@ fn peers_connect_with_a_known_routing_id_and_talk_both_ways() {
         libc::ENOTSUP
     );
 }
+
+#[test]
+fn radio_sends_each_group_only_to_the_dishes_that_joined_it() {
+    let ctx = context();
+    let mut radio = ringmq_socket(&ctx, SocketType::Radio);
+    radio.bind("tcp://127.0.0.1:*").unwrap();
+    let mut weather = ringmq_socket(&ctx, SocketType::Dish);
+    weather.join("weather").unwrap();
+    weather.connect(&radio.last_endpoint()).unwrap();
+    let mut sports = ringmq_socket(&ctx, SocketType::Dish);
+    sports.join("sports").unwrap();
+    sports.connect(&radio.last_endpoint()).unwrap();
+    // Joins travel asynchronously: send until each dish has had one message.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let (mut w_ok, mut s_ok) = (false, false);
+    while !(w_ok && s_ok) {
+        assert!(std::time::Instant::now() < deadline, "joins never arrived");
+        radio.send_group("weather", "sync", Flags::NONE).unwrap();
+        radio.send_group("sports", "sync", Flags::NONE).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        w_ok |= weather.recv_group(Flags::DONTWAIT).is_ok();
+        s_ok |= sports.recv_group(Flags::DONTWAIT).is_ok();
+    }
+    for i in 0..10 {
+        radio.send_group("weather", format!("w{i}"), Flags::NONE).unwrap();
+        radio.send_group("sports", format!("s{i}"), Flags::NONE).unwrap();
+        radio.send_group("news", "nobody listens", Flags::NONE).unwrap();
+    }
+    for (dish, group, prefix) in [(&mut weather, "weather", "w"), (&mut sports, "sports", "s")] {
+        let mut bodies = Vec::new();
+        while bodies.len() < 10 {
+            let (g, body) = dish.recv_group(Flags::NONE).unwrap();
+            assert_eq!(&g[..], group.as_bytes(), "only its own group");
+            if body != "sync" {
+                bodies.push(String::from_utf8(body.to_vec()).unwrap());
+            }
+        }
+        let expected: Vec<String> = (0..10).map(|i| format!("{prefix}{i}")).collect();
+        assert_eq!(bodies, expected);
+    }
+    // libzmq's rules for groups and joins.
+    assert_eq!(weather.join("weather").unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(weather.leave("news").unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(weather.join("bad\0group").unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(weather.join(&"x".repeat(256)).unwrap_err().errno(), libc::EINVAL);
+    assert_eq!(
+        radio.send("no group", Flags::NONE).unwrap_err().errno(),
+        libc::EINVAL
+    );
+    assert_eq!(weather.send("x", Flags::NONE).unwrap_err().errno(), libc::ENOTSUP);
+    weather.leave("weather").unwrap();
+}
+
+#[test]
+fn radio_and_dish_speak_join_and_group_frames_on_the_wire() {
+    // DISH side: it sends JOIN commands and reads [group, body] frames.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ctx = context();
+    let mut dish = ringmq_socket(&ctx, SocketType::Dish);
+    dish.join("g1").unwrap();
+    dish.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    let (stream, _) = listener.accept().unwrap();
+    let mut radio_peer = RawPeer::from_stream(stream);
+    let ready = radio_peer.handshake("RADIO");
+    assert!(ready.windows(4).any(|w| w == b"DISH"));
+    assert_eq!(
+        radio_peer.read_frame(),
+        (0x04, b"\x04JOINg1".to_vec()),
+        "RFC 37 JOIN"
+    );
+    radio_peer.send(&frame(0x01, b"g1"));
+    radio_peer.send(&frame(0x00, b"payload"));
+    let (group, body) = dish.recv_group(Flags::NONE).unwrap();
+    assert_eq!((&group[..], &body[..]), (&b"g1"[..], &b"payload"[..]));
+
+    // RADIO side: it applies a JOIN command and sends the group as a first frame.
+    let mut radio = ringmq_socket(&ctx, SocketType::Radio);
+    radio.bind("tcp://127.0.0.1:*").unwrap();
+    let mut dish_peer = RawPeer::connect(&radio.last_endpoint());
+    dish_peer.handshake("DISH");
+    let mut join = vec![4u8];
+    join.extend_from_slice(b"JOINg2");
+    dish_peer.send(&frame(0x04, &join));
+    dish_peer
+        .stream
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut head = [0u8; 2];
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing for the joined group"
+        );
+        radio.send_group("g2", "hello", Flags::NONE).unwrap();
+        use std::io::Read;
+        if dish_peer.stream.read_exact(&mut head).is_ok() {
+            break;
+        }
+    }
+    dish_peer
+        .stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(head, [0x01, 2], "group frame: MORE, 2 octets");
+    assert_eq!(dish_peer.read_exact(2), b"g2");
+    assert_eq!(dish_peer.read_frame(), (0x00, b"hello".to_vec()));
+}

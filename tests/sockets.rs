@@ -477,7 +477,7 @@ fn options_are_validated_and_read_back() {
     );
     s.set_req_correlate(true).unwrap();
     assert_eq!(
-        ctx.socket(SocketType::Radio).unwrap_err().errno(),
+        ctx.socket(SocketType::Dgram).unwrap_err().errno(),
         libc::ENOTSUP,
         "a type not built yet says so"
     );

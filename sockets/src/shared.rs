@@ -11,6 +11,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use ringmq_engine::event_count::EventCount;
 use ringmq_transports::{Error, Msg, Result, SocketType};
 
@@ -103,61 +104,92 @@ impl SharedSocket {
         self.lock().connect_peer(endpoint)
     }
 
+    /// [`Socket::join`] (DISH).
+    pub fn join(&self, group: &str) -> Result<()> {
+        self.lock().join(group)
+    }
+
+    /// [`Socket::leave`] (DISH).
+    pub fn leave(&self, group: &str) -> Result<()> {
+        self.lock().leave(group)
+    }
+
+    /// [`Socket::send_group`] (RADIO): never blocks.
+    pub fn send_group(&self, group: &str, body: impl Into<Msg>, flags: Flags) -> Result<()> {
+        self.lock().send_group(group, body, flags | Flags::DONTWAIT)
+    }
+
+    /// [`Socket::recv_group`] (DISH), blocking (up to RCVTIMEO) until a message arrives,
+    /// or EAGAIN with DONTWAIT.
+    pub fn recv_group(&self, flags: Flags) -> Result<(Bytes, Msg)> {
+        self.retry(flags, Socket::rcvtimeo, |socket| {
+            match socket.recv_group(Flags::DONTWAIT) {
+                Ok(got) => Ok(Some(got)),
+                Err(Error::Again) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
     /// [`Socket::last_endpoint`].
     pub fn last_endpoint(&self) -> String {
         self.lock().last_endpoint()
     }
 
-    /// Sends one message, blocking (up to SNDTIMEO) while it cannot be queued, or EAGAIN with
-    /// DONTWAIT. SNDMORE is refused with EINVAL: these types carry single-part messages.
-    pub fn send(&self, msg: impl Into<Msg>, flags: Flags) -> Result<()> {
-        let mut msg = msg.into();
-        if flags.contains(Flags::SNDMORE) {
-            return Err(Error::InvalidArgument(
-                "thread-safe sockets send single-part messages only: SNDMORE is not allowed".into(),
-            ));
-        }
+    /// Retries `attempt` until it gives a result, waiting (with the lock released) for the
+    /// socket's events in between, up to the timeout option `timeout` reads (-1 = forever);
+    /// EAGAIN at once with DONTWAIT or a zero timeout.
+    fn retry<T>(
+        &self,
+        flags: Flags,
+        timeout: fn(&Socket) -> i32,
+        mut attempt: impl FnMut(&mut Socket) -> Result<Option<T>>,
+    ) -> Result<T> {
         let mut deadline = None;
         loop {
             let epoch = self.inner.events.epoch();
-            let timeout = {
+            let timeout_ms = {
                 let mut socket = self.lock();
-                match socket.send_now(msg)? {
-                    Ok(()) => return Ok(()),
-                    Err(back) => msg = back,
+                if let Some(done) = attempt(&mut socket)? {
+                    return Ok(done);
                 }
-                socket.sndtimeo()
+                timeout(&socket)
             };
-            if flags.contains(Flags::DONTWAIT) || timeout == 0 {
+            if flags.contains(Flags::DONTWAIT) || timeout_ms == 0 {
                 return Err(Error::Again);
             }
-            let at = *deadline.get_or_insert_with(|| deadline_after(timeout));
+            let at = *deadline.get_or_insert_with(|| deadline_after(timeout_ms));
             if !self.inner.events.wait(epoch, at) {
                 return Err(Error::Again);
             }
         }
     }
 
-    /// Receives one message, blocking (up to RCVTIMEO) until one arrives, or EAGAIN with
-    /// DONTWAIT. Each message goes to exactly one of the threads receiving.
-    pub fn recv(&self, flags: Flags) -> Result<Msg> {
-        let mut deadline = None;
-        loop {
-            let epoch = self.inner.events.epoch();
-            let timeout = {
-                let mut socket = self.lock();
-                if let Some(msg) = socket.recv_now()? {
-                    return Ok(msg);
-                }
-                socket.rcvtimeo()
-            };
-            if flags.contains(Flags::DONTWAIT) || timeout == 0 {
-                return Err(Error::Again);
-            }
-            let at = *deadline.get_or_insert_with(|| deadline_after(timeout));
-            if !self.inner.events.wait(epoch, at) {
-                return Err(Error::Again);
-            }
+    /// Sends one message, blocking (up to SNDTIMEO) while it cannot be queued, or EAGAIN with
+    /// DONTWAIT. SNDMORE is refused with EINVAL: these types carry single-part messages.
+    pub fn send(&self, msg: impl Into<Msg>, flags: Flags) -> Result<()> {
+        if flags.contains(Flags::SNDMORE) {
+            return Err(Error::InvalidArgument(
+                "thread-safe sockets send single-part messages only: SNDMORE is not allowed".into(),
+            ));
         }
+        let mut pending = Some(msg.into());
+        self.retry(flags, Socket::sndtimeo, |socket| {
+            let msg = pending.take().expect("a message to send");
+            match socket.send_now(msg)? {
+                Ok(()) => Ok(Some(())),
+                Err(back) => {
+                    pending = Some(back);
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    /// Receives one message, blocking (up to RCVTIMEO) until one arrives, or EAGAIN with
+    /// DONTWAIT. Each message goes to exactly one of the threads receiving. (A DISH's
+    /// messages come with their group: use [`recv_group`](Self::recv_group).)
+    pub fn recv(&self, flags: Flags) -> Result<Msg> {
+        self.retry(flags, Socket::rcvtimeo, Socket::recv_now)
     }
 }

@@ -754,6 +754,54 @@ impl Socket {
         self.set_type_option(TypeOption::InvertMatching(on))
     }
 
+    /// `zmq_join` (DISH): receive messages sent to `group` (up to 255 octets, no zero
+    /// octet). Joining a group twice is EINVAL.
+    pub fn join(&mut self, group: &str) -> Result<()> {
+        self.set_type_option(TypeOption::Join(Bytes::copy_from_slice(group.as_bytes())))
+    }
+
+    /// `zmq_leave` (DISH): stop receiving `group`. Leaving a group not joined is EINVAL.
+    pub fn leave(&mut self, group: &str) -> Result<()> {
+        self.set_type_option(TypeOption::Leave(Bytes::copy_from_slice(group.as_bytes())))
+    }
+
+    /// RADIO: sends `body` to the dishes that joined `group` (a message is the two frames
+    /// `[group, body]`, as on the wire; this sends both). Never blocks: a full dish misses it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ringmq_sockets::{Context, Flags, SocketType};
+    /// let ctx = Context::new()?;
+    /// let mut radio = ctx.socket(SocketType::Radio)?;
+    /// radio.bind("tcp://127.0.0.1:*")?;
+    /// let mut dish = ctx.socket(SocketType::Dish)?;
+    /// dish.join("alerts")?;
+    /// dish.connect(&radio.last_endpoint())?;
+    /// // The JOIN travels asynchronously: send until the first message gets through.
+    /// let (group, body) = loop {
+    ///     radio.send_group("alerts", "disk full", Flags::NONE)?;
+    ///     std::thread::sleep(Duration::from_millis(5));
+    ///     if let Ok(got) = dish.recv_group(Flags::DONTWAIT) {
+    ///         break got;
+    ///     }
+    /// };
+    /// assert_eq!((&group[..], &body[..]), (&b"alerts"[..], &b"disk full"[..]));
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn send_group(&mut self, group: &str, body: impl Into<Msg>, flags: Flags) -> Result<()> {
+        let dontwait = flags.contains(Flags::DONTWAIT);
+        self.send_frame(Msg::copy_from_slice(group.as_bytes()).with_more(true), dontwait)?;
+        self.send_frame(body.into().with_more(false), dontwait)
+    }
+
+    /// DISH: receives one message and its group.
+    pub fn recv_group(&mut self, flags: Flags) -> Result<(Bytes, Msg)> {
+        let group = self.recv(flags)?;
+        // The body was received with the group: it is there now.
+        let body = self.recv(Flags::DONTWAIT)?;
+        Ok((group.into_bytes(), body))
+    }
+
     /// ZMQ_REQ_CORRELATE (REQ): prefix requests with a request id and accept only the reply
     /// that carries the last one. Default off.
     pub fn set_req_correlate(&mut self, on: bool) -> Result<()> {

@@ -135,7 +135,10 @@ impl SocketType {
     /// [`Msg::is_routing_id`](crate::Msg::is_routing_id). ROUTER needs the id; publishers need
     /// the boundary (a new connection brings a subscriber with new subscriptions).
     pub fn receives_routing_id(self) -> bool {
-        matches!(self, SocketType::Router | SocketType::Pub | SocketType::XPub)
+        matches!(
+            self,
+            SocketType::Router | SocketType::Pub | SocketType::XPub | SocketType::Radio
+        )
     }
 
     /// Whether connections of this type carry raw bytes instead of ZMTP (STREAM).

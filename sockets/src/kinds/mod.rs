@@ -7,6 +7,7 @@ mod pair;
 mod publisher;
 mod pull;
 mod push;
+mod radio_dish;
 mod rep;
 mod req;
 mod router;
@@ -56,6 +57,8 @@ pub(crate) enum TypeOption {
     InvertMatching(bool),
     ReqCorrelate(bool),
     ReqRelaxed(bool),
+    Join(Bytes),
+    Leave(Bytes),
 }
 
 impl TypeOption {
@@ -76,6 +79,8 @@ impl TypeOption {
             TypeOption::InvertMatching(_) => "ZMQ_INVERT_MATCHING",
             TypeOption::ReqCorrelate(_) => "ZMQ_REQ_CORRELATE",
             TypeOption::ReqRelaxed(_) => "ZMQ_REQ_RELAXED",
+            TypeOption::Join(_) => "zmq_join",
+            TypeOption::Leave(_) => "zmq_leave",
         }
     }
 }
@@ -149,6 +154,8 @@ pub(crate) fn for_type(socket_type: SocketType) -> Result<Box<dyn SocketKind>, E
         SocketType::Stream => Box::new(stream::Stream::new()),
         SocketType::Server => Box::new(server::Server::new(SocketType::Server)),
         SocketType::Peer => Box::new(server::Server::new(SocketType::Peer)),
+        SocketType::Radio => Box::new(radio_dish::Radio::default()),
+        SocketType::Dish => Box::new(radio_dish::Dish::default()),
         SocketType::Client => single_part(SocketType::Client, dealer::Dealer::default()),
         SocketType::Scatter => single_part(SocketType::Scatter, push::Push::default()),
         SocketType::Gather => single_part(SocketType::Gather, pull::Pull::default()),

@@ -1,4 +1,5 @@
-//! Command frames: READY (with its metadata), ERROR, PING, PONG, SUBSCRIBE, CANCEL.
+//! Command frames: READY (with its metadata), ERROR, PING, PONG, SUBSCRIBE, CANCEL, JOIN,
+//! LEAVE.
 //!
 //! A command body is `name-size name data`; READY's data is a list of properties, each
 //! `name-size name value-size(4, network order) value`.
@@ -34,6 +35,10 @@ pub enum Command<'a> {
     Subscribe(&'a [u8]),
     /// CANCEL (ZMTP 3.1).
     Cancel(&'a [u8]),
+    /// JOIN a group (ZMTP 3.1, RADIO/DISH).
+    Join(&'a [u8]),
+    /// LEAVE a group (ZMTP 3.1, RADIO/DISH).
+    Leave(&'a [u8]),
     /// Any other command; ignored in traffic, as libzmq does.
     Unknown(&'a [u8]),
 }
@@ -68,6 +73,17 @@ impl<'a> Command<'a> {
             b"PONG" => Command::Pong { context: data },
             b"SUBSCRIBE" => Command::Subscribe(data),
             b"CANCEL" => Command::Cancel(data),
+            b"JOIN" | b"LEAVE" => {
+                // RFC 37: a group is 0 to 255 octets, none of them zero.
+                if data.len() > 255 || data.contains(&0) {
+                    return Err("JOIN/LEAVE with an invalid group");
+                }
+                if name == b"JOIN" {
+                    Command::Join(data)
+                } else {
+                    Command::Leave(data)
+                }
+            }
             other => Command::Unknown(other),
         })
     }

@@ -230,7 +230,12 @@ impl Connection {
         if msg.is_subscription() && self.peer_version >= (3, 1) && !msg.is_empty() {
             // RFC 37: ZMTP 3.1 subscribers send SUBSCRIBE / CANCEL commands; 3.0 peers only
             // understand the message form, which is what the frame holds.
-            let name = if msg[0] == 1 { "SUBSCRIBE" } else { "CANCEL" };
+            let name = match (self.config.socket_type, msg[0]) {
+                (SocketType::Dish, 1) => "JOIN",
+                (SocketType::Dish, _) => "LEAVE",
+                (_, 1) => "SUBSCRIBE",
+                _ => "CANCEL",
+            };
             let mut command = Vec::with_capacity(msg.len() + 16);
             encode_command(name, &msg[1..], &mut command);
             batch.push_copy(&command);
@@ -402,8 +407,14 @@ impl Connection {
                 Ok(None)
             }
             Command::Pong { .. } => Ok(None),
-            Command::Subscribe(topic) => Ok(Some(Event::Subscribe(Bytes::copy_from_slice(topic)))),
-            Command::Cancel(topic) => Ok(Some(Event::Cancel(Bytes::copy_from_slice(topic)))),
+            // A JOIN is a subscription to one exact group, a LEAVE its cancellation: the
+            // socket above tells them apart by its type (RADIO).
+            Command::Subscribe(topic) | Command::Join(topic) => {
+                Ok(Some(Event::Subscribe(Bytes::copy_from_slice(topic))))
+            }
+            Command::Cancel(topic) | Command::Leave(topic) => {
+                Ok(Some(Event::Cancel(Bytes::copy_from_slice(topic))))
+            }
             Command::Error(reason) => Err(ProtocolError::PeerError(reason)),
             // Unknown commands (and a stray READY) are ignored, as libzmq does.
             Command::Ready(_) | Command::Unknown(_) => Ok(None),
@@ -461,6 +472,8 @@ fn command_name(c: &Command<'_>) -> String {
         Command::Pong { .. } => "PONG".into(),
         Command::Subscribe(_) => "SUBSCRIBE".into(),
         Command::Cancel(_) => "CANCEL".into(),
+        Command::Join(_) => "JOIN".into(),
+        Command::Leave(_) => "LEAVE".into(),
         Command::Unknown(name) => String::from_utf8_lossy(name).into_owned(),
     }
 }
@@ -700,6 +713,34 @@ mod tests {
         let mut batch = WriteBatch::new();
         old_peer.encode_message(&Msg::subscription(true, b"ab"), &mut batch);
         assert_eq!(batch.to_vec(), [0x00, 3, 1, b'a', b'b']);
+    }
+
+    #[test]
+    fn dish_joins_and_leaves_with_join_and_leave_commands() {
+        let (dish, mut radio, now) = pair(SocketType::Dish, SocketType::Radio);
+        let mut batch = WriteBatch::new();
+        dish.encode_message(&Msg::subscription(true, b"g"), &mut batch);
+        dish.encode_message(&Msg::subscription(false, b"g"), &mut batch);
+        let mut expected = vec![0x04, 6, 4];
+        expected.extend_from_slice(b"JOINg");
+        expected.extend_from_slice(&[0x04, 7, 5]);
+        expected.extend_from_slice(b"LEAVEg");
+        assert_eq!(batch.to_vec(), expected);
+        let events = feed(&mut radio, &expected, now).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                Event::Subscribe(Bytes::from_static(b"g")),
+                Event::Cancel(Bytes::from_static(b"g"))
+            ]
+        );
+        // A group with a zero octet breaks RFC 37's grammar: the connection fails.
+        let mut bad = Vec::new();
+        encode_command("JOIN", b"a\0b", &mut bad);
+        assert!(matches!(
+            feed(&mut radio, &bad, now),
+            Err(ProtocolError::Malformed(_))
+        ));
     }
 
     #[test]
