@@ -156,8 +156,8 @@
 //! message ([`Msg::routing_id`](crate::Msg::routing_id)). SCATTER and GATHER are a
 //! pipeline, CHANNEL an exclusive pair, PEER a SERVER that can also connect
 //! ([`Socket::connect_peer`](crate::Socket::connect_peer) returns the new peer's id), RADIO
-//! and DISH a group-addressed fan-out ([`Socket::send_group`](crate::Socket::send_group) has
-//! an example). See [`SharedSocket`](crate::SharedSocket) for a
+//! and DISH a group-addressed fan-out over tcp or `udp://`
+//! ([`Socket::send_group`](crate::Socket::send_group) has an example). See [`SharedSocket`](crate::SharedSocket) for a
 //! CLIENT/SERVER example.
 //!
 //! ```

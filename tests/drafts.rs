@@ -346,3 +346,47 @@ fn radio_and_dish_speak_join_and_group_frames_on_the_wire() {
     assert_eq!(dish_peer.read_exact(2), b"g2");
     assert_eq!(dish_peer.read_frame(), (0x00, b"hello".to_vec()));
 }
+
+#[test]
+fn radio_and_dish_over_udp() {
+    let ctx = context();
+    let mut dish = ringmq_socket(&ctx, SocketType::Dish);
+    dish.join("g").unwrap();
+    dish.bind("udp://127.0.0.1:*").unwrap();
+    let endpoint = dish.last_endpoint();
+    assert!(endpoint.starts_with("udp://127.0.0.1:"), "{endpoint}");
+    let mut radio = ringmq_socket(&ctx, SocketType::Radio);
+    radio.connect(&endpoint).unwrap();
+    // No JOIN travels over UDP: the radio sends every group and the dish filters.
+    radio.send_group("g", "a", Flags::NONE).unwrap();
+    radio.send_group("other", "b", Flags::NONE).unwrap();
+    radio.send_group("g", "c", Flags::NONE).unwrap();
+    for expected in ["a", "c"] {
+        let (group, body) = dish.recv_group(Flags::NONE).unwrap();
+        assert_eq!((&group[..], &body[..]), (&b"g"[..], expected.as_bytes()));
+    }
+
+    // The datagram format is libzmq's: group length, group, body. Malformed ones are dropped.
+    let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    let raw = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    raw.send_to(b"\x09ab", ("127.0.0.1", port)).unwrap();
+    raw.send_to(b"\x01graw", ("127.0.0.1", port)).unwrap();
+    let (group, body) = dish.recv_group(Flags::NONE).unwrap();
+    assert_eq!((&group[..], &body[..]), (&b"g"[..], &b"raw"[..]));
+
+    // udp:// is for RADIO (connect) and DISH (bind) only.
+    let mut publisher = ringmq_socket(&ctx, SocketType::Pub);
+    assert_eq!(
+        publisher.bind("udp://127.0.0.1:*").unwrap_err().errno(),
+        libc::ENOTSUP
+    );
+    assert_eq!(
+        radio.bind("udp://127.0.0.1:*").unwrap_err().errno(),
+        libc::ENOTSUP
+    );
+    assert_eq!(
+        dish.bind("udp://eth0;239.0.0.1:5555").unwrap_err().errno(),
+        libc::EPROTONOSUPPORT,
+        "multicast is not built yet, and says so"
+    );
+}

@@ -371,8 +371,13 @@ fn endpoint_errors_are_clear_and_leave_the_socket_usable() {
         libc::ENODEV
     );
     assert_eq!(
-        b.bind("udp://127.0.0.1:5555").unwrap_err().errno(),
+        b.bind("pgm://eth0;239.1.1.1:5555").unwrap_err().errno(),
         libc::EPROTONOSUPPORT
+    );
+    assert_eq!(
+        b.bind("udp://127.0.0.1:5555").unwrap_err().errno(),
+        libc::ENOTSUP,
+        "udp:// is for RADIO and DISH"
     );
     assert_eq!(b.bind("tcp://127.0.0.1").unwrap_err().errno(), libc::EINVAL);
     assert_eq!(b.connect("tcp://127.0.0.1:*").unwrap_err().errno(), libc::EINVAL);

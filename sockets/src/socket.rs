@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ringmq_engine::ShardRef;
-use ringmq_transports::endpoint::{Endpoint, tcp_endpoint_string};
+use ringmq_transports::endpoint::{Endpoint, endpoint_string, tcp_endpoint_string};
 use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
 use ringmq_transports::tcp::{self, ConnectPipe, PipeHandout, SocketId, sys};
-use ringmq_transports::{Error, Msg, Result, SocketType};
+use ringmq_transports::{Error, Msg, Result, SocketType, udp};
 
 use crate::context::ContextInner;
 use crate::flags::Flags;
@@ -146,6 +146,10 @@ impl Socket {
         self.check_term()?;
         let addr = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp) => tcp.resolve_bind(endpoint, self.options.ipv6)?,
+            Endpoint::Udp(udp) => {
+                let addr = udp.resolve_bind(endpoint, self.options.ipv6)?;
+                return self.bind_udp(endpoint, addr);
+            }
         };
         let (fd, local) =
             sys::listen(&addr, self.options.backlog).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
@@ -171,6 +175,10 @@ impl Socket {
         self.check_term()?;
         let (target, source) = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp) => tcp.resolve_connect(endpoint, self.options.ipv6)?,
+            Endpoint::Udp(udp) => {
+                let (target, _) = udp.resolve_connect(endpoint, self.options.ipv6)?;
+                return self.connect_udp(endpoint, target).map(Some);
+            }
         };
         let options = self.options.tcp_options();
         let mut attached = None;
@@ -220,6 +228,61 @@ impl Socket {
             .connect_returning_pipe(endpoint)?
             .expect("without IMMEDIATE a connect makes its pipe at once");
         Ok(self.kind.routing_id_of(idx).expect("PEER gives every pipe an id"))
+    }
+
+    /// `udp://` is for RADIO (connect) and DISH (bind) only, as in libzmq.
+    fn check_udp(&self, wanted: SocketType, what: &str) -> Result<()> {
+        if self.options.socket_type == wanted {
+            Ok(())
+        } else {
+            Err(Error::NotSupported(format!(
+                "udp:// is for RADIO (connect) and DISH (bind); a {} socket cannot {what} it",
+                self.options.socket_type
+            )))
+        }
+    }
+
+    /// DISH over udp://: one pipe for every radio that sends to the bound address.
+    fn bind_udp(&mut self, endpoint: &str, addr: std::net::SocketAddr) -> Result<()> {
+        self.check_udp(SocketType::Dish, "bind")?;
+        let (fd, local) = udp::bind(addr).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
+        let resolved = endpoint_string("udp", &local);
+        let limits = self.options.tcp_options().pipe_limits();
+        let (socket_end, shard_end) = pipe(
+            self.inbox.clone(),
+            self.shard.clone(),
+            limits,
+            Some(resolved.clone()),
+            false,
+        );
+        self.attach_pipe(socket_end);
+        self.shard.run(move |cx| {
+            udp::UdpReceiver::spawn(cx, fd, shard_end);
+        });
+        self.bound.push((endpoint.to_owned(), resolved.clone()));
+        self.last_endpoint = resolved;
+        Ok(())
+    }
+
+    /// RADIO over udp://: every message goes to `target` as a datagram.
+    fn connect_udp(&mut self, endpoint: &str, target: std::net::SocketAddr) -> Result<usize> {
+        self.check_udp(SocketType::Radio, "connect")?;
+        let fd = udp::connect(target).map_err(|e| Error::io(format!("connect {endpoint}"), e))?;
+        let limits = self.options.tcp_options().pipe_limits();
+        let (socket_end, shard_end) = pipe(
+            self.inbox.clone(),
+            self.shard.clone(),
+            limits,
+            Some(endpoint.to_owned()),
+            true,
+        );
+        let idx = self.attach_pipe(socket_end).expect("a RADIO takes every pipe");
+        self.shard.run(move |cx| {
+            udp::UdpSender::spawn(cx, fd, shard_end);
+        });
+        self.connected.push(endpoint.to_owned());
+        self.last_endpoint = endpoint.to_owned();
+        Ok(idx)
     }
 
     /// Stops accepting on a bound endpoint (give the resolved endpoint for wildcard binds)

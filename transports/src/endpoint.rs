@@ -18,9 +18,11 @@ use crate::error::{Error, Result};
 pub enum Endpoint {
     /// `tcp://…`
     Tcp(TcpEndpoint),
+    /// `udp://host:port` (RADIO and DISH only; no source address or multicast yet).
+    Udp(TcpEndpoint),
 }
 
-/// The address part of a `tcp://` endpoint, not yet resolved.
+/// The address part of a `tcp://` (or `udp://`) endpoint, not yet resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcpEndpoint {
     /// Optional source address (`host[:port]`) for connecting sockets.
@@ -54,11 +56,18 @@ impl Endpoint {
             "ipc" | "inproc" => Err(Error::ProtocolNotSupported(format!(
                 "'{endpoint}': the {scheme}:// transport is not built yet in this version of ringmq"
             ))),
-            "pgm" | "epgm" | "norm" | "vmci" | "tipc" | "ws" | "wss" | "udp" => {
-                Err(Error::ProtocolNotSupported(format!(
-                    "'{endpoint}': ringmq does not support the {scheme}:// transport"
-                )))
+            "udp" => {
+                let parsed = TcpEndpoint::parse(endpoint, rest)?;
+                if parsed.source.is_some() {
+                    return Err(Error::ProtocolNotSupported(format!(
+                        "'{endpoint}': udp:// with an interface or multicast group is not built yet in this version of ringmq"
+                    )));
+                }
+                Ok(Endpoint::Udp(parsed))
             }
+            "pgm" | "epgm" | "norm" | "vmci" | "tipc" | "ws" | "wss" => Err(Error::ProtocolNotSupported(
+                format!("'{endpoint}': ringmq does not support the {scheme}:// transport"),
+            )),
             _ => Err(Error::ProtocolNotSupported(format!(
                 "'{endpoint}': unknown transport '{scheme}'"
             ))),
@@ -269,9 +278,14 @@ fn interface_address(name: &str, ipv6: bool) -> Option<IpAddr> {
 /// The canonical `tcp://` string for a bound or connected address (what `last_endpoint`
 /// returns).
 pub fn tcp_endpoint_string(addr: &SocketAddr) -> String {
+    endpoint_string("tcp", addr)
+}
+
+/// The canonical `scheme://ip:port` string for an address.
+pub fn endpoint_string(scheme: &str, addr: &SocketAddr) -> String {
     match addr {
-        SocketAddr::V4(a) => format!("tcp://{}:{}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("tcp://[{}]:{}", a.ip(), a.port()),
+        SocketAddr::V4(a) => format!("{scheme}://{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("{scheme}://[{}]:{}", a.ip(), a.port()),
     }
 }
 
@@ -282,7 +296,19 @@ mod tests {
     fn tcp(s: &str) -> TcpEndpoint {
         match Endpoint::parse(s).unwrap() {
             Endpoint::Tcp(t) => t,
+            other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn udp_parses_without_interface_or_multicast() {
+        assert!(matches!(
+            Endpoint::parse("udp://127.0.0.1:5555").unwrap(),
+            Endpoint::Udp(TcpEndpoint { source: None, .. })
+        ));
+        let e = Endpoint::parse("udp://eth0;239.0.0.1:5555").unwrap_err();
+        assert_eq!(e.errno(), libc::EPROTONOSUPPORT);
+        assert!(e.to_string().contains("not built yet"), "{e}");
     }
 
     #[test]

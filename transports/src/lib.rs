@@ -1,8 +1,9 @@
 //! ringmq's transports: how bytes get between sockets.
 //!
 //! This crate owns endpoints (parsing and resolution), the ZMTP 3.1 codec as a sans-IO state
-//! machine ([`zmtp`]), the pipes that join a socket to its connections ([`pipe`]), and the TCP
-//! transport that runs on a shard ([`tcp`]): listeners, connections, reconnection. It also
+//! machine ([`zmtp`]), the pipes that join a socket to its connections ([`pipe`]), the TCP
+//! transport that runs on a shard ([`tcp`]): listeners, connections, reconnection, and the
+//! UDP transport of RADIO and DISH ([`udp`]). It also
 //! defines [`Msg`] and the [`Error`] type of the public API, the lowest crate that needs them.
 //!
 //! It knows nothing of socket-type semantics (routing, envelopes, subscriptions): those live
@@ -17,6 +18,7 @@ pub mod pipe;
 mod pipe_ends;
 pub mod socket_type;
 pub mod tcp;
+pub mod udp;
 pub mod zmtp;
 
 pub use error::{Error, Result};

@@ -30,6 +30,8 @@ pub(crate) fn check_group(group: &[u8]) -> Result<(), Error> {
 pub(crate) struct Radio {
     dist: Distributor,
     groups: HashMap<Bytes, PipeSet>,
+    /// udp:// pipes: no JOIN travels over UDP, so they get every group (the DISH filters).
+    every_group: Vec<usize>,
     finished: Vec<usize>,
 }
 
@@ -85,6 +87,14 @@ impl Radio {
 impl SocketKind for Radio {
     fn attach(&mut self, pipes: &mut Pipes, idx: usize, _origin: Origin) -> bool {
         self.dist.attach(idx);
+        if pipes
+            .get(idx)
+            .pipe
+            .origin()
+            .is_some_and(|o| o.starts_with("udp://"))
+        {
+            self.every_group.push(idx);
+        }
         self.drain(pipes, idx);
         true
     }
@@ -115,6 +125,9 @@ impl SocketKind for Radio {
                     self.dist.mark(idx);
                 }
             }
+            for &idx in &self.every_group {
+                self.dist.mark(idx);
+            }
             // Lossy: never blocks (RFC 48).
             let sent = self.dist.send(pipes, msg, true);
             debug_assert!(sent.is_ok());
@@ -144,6 +157,7 @@ impl SocketKind for Radio {
 
     fn forget(&mut self, _pipes: &mut Pipes, idx: usize) {
         self.dist.remove(idx);
+        self.every_group.retain(|&p| p != idx);
         self.leave_all(idx);
     }
 }
