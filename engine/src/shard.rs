@@ -493,6 +493,23 @@ impl ShardCx<'_> {
         &mut self.core.bufs
     }
 
+    /// A receive on `fd` into the shard's provided buffers: multishot where the kernel has
+    /// it, else a single-shot one the caller re-arms. Each completion names its buffer,
+    /// which the caller hands back with [`BufRing::recycle`]. The entry points only into
+    /// the buffer ring, which outlives every task, so submitting it is always sound.
+    pub fn provided_buffer_recv(&mut self, fd: std::os::fd::RawFd) -> io_uring::squeue::Entry {
+        let group = self.core.bufs.group();
+        let fd = io_uring::types::Fd(fd);
+        if self.features().multishot_recv {
+            io_uring::opcode::RecvMulti::new(fd, group).build()
+        } else {
+            io_uring::opcode::Recv::new(fd, std::ptr::null_mut(), self.core.bufs.buffer_size())
+                .buf_group(group)
+                .build()
+                .flags(io_uring::squeue::Flags::BUFFER_SELECT)
+        }
+    }
+
     /// Per-shard state of type `E` that upper layers keep here (created on first use).
     pub fn extension<E: Default + 'static>(&mut self) -> &mut E {
         self.core

@@ -233,16 +233,7 @@ impl UdpReceiver {
         if self.recv_armed || self.stopping {
             return;
         }
-        let group = cx.buffers().group();
-        let fd = types::Fd(self.fd.as_raw_fd());
-        let entry = if cx.features().multishot_recv {
-            opcode::RecvMulti::new(fd, group).build()
-        } else {
-            opcode::Recv::new(fd, std::ptr::null_mut(), cx.buffers().buffer_size())
-                .buf_group(group)
-                .build()
-                .flags(io_uring::squeue::Flags::BUFFER_SELECT)
-        };
+        let entry = cx.provided_buffer_recv(self.fd.as_raw_fd());
         // SAFETY: a provided-buffer receive points only into the shard's buffer ring, which
         // outlives every task.
         unsafe { cx.submit(self.me, OP_RECV, entry) };

@@ -153,16 +153,7 @@ impl Conn {
         if self.recv_armed || self.input_stopped || self.input_ended.is_some() {
             return;
         }
-        let group = cx.buffers().group();
-        let fd = types::Fd(self.fd.as_raw_fd());
-        let entry = if cx.features().multishot_recv {
-            opcode::RecvMulti::new(fd, group).build()
-        } else {
-            opcode::Recv::new(fd, std::ptr::null_mut(), cx.buffers().buffer_size())
-                .buf_group(group)
-                .build()
-                .flags(io_uring::squeue::Flags::BUFFER_SELECT)
-        };
+        let entry = cx.provided_buffer_recv(self.fd.as_raw_fd());
         // SAFETY: a provided-buffer receive points only into the shard's buffer ring, which
         // outlives every task.
         unsafe { self.submit(cx, me, OP_RECV, entry) };
