@@ -385,8 +385,48 @@ fn radio_and_dish_over_udp() {
         libc::ENOTSUP
     );
     assert_eq!(
-        dish.bind("udp://eth0;239.0.0.1:5555").unwrap_err().errno(),
+        dish.bind("udp://[ff02::1]:5555").unwrap_err().errno(),
         libc::EPROTONOSUPPORT,
-        "multicast is not built yet, and says so"
+        "IPv6 multicast is not built yet, and says so"
     );
+}
+
+#[test]
+fn radio_multicasts_to_every_dish_in_the_group() {
+    // A free UDP port and a group of our own, so concurrent runs do not hear each other.
+    let port = std::net::UdpSocket::bind("0.0.0.0:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let pid = std::process::id();
+    let endpoint = format!(
+        "udp://127.0.0.1;239.255.{}.{}:{port}",
+        (pid >> 8) & 0xff,
+        pid & 0xff
+    );
+    let ctx = context();
+    let mut dishes: Vec<_> = (0..2)
+        .map(|_| {
+            let mut d = ringmq_socket(&ctx, SocketType::Dish);
+            d.join("tick").unwrap();
+            d.bind(&endpoint).unwrap();
+            d
+        })
+        .collect();
+    let mut radio = ringmq_socket(&ctx, SocketType::Radio);
+    assert_eq!((radio.multicast_hops(), radio.multicast_loop()), (1, true));
+    radio.connect(&endpoint).unwrap();
+    for i in 0..5 {
+        radio.send_group("tick", format!("t{i}"), Flags::NONE).unwrap();
+    }
+    for d in &mut dishes {
+        for i in 0..5 {
+            let (group, body) = d.recv_group(Flags::NONE).unwrap();
+            assert_eq!(
+                (&group[..], &body[..]),
+                (&b"tick"[..], format!("t{i}").as_bytes())
+            );
+        }
+    }
 }

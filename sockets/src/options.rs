@@ -37,6 +37,8 @@ pub(crate) struct SocketOptions {
     pub(crate) ipv6: bool,
     pub(crate) immediate: bool,
     pub(crate) conflate: bool,
+    pub(crate) multicast_hops: i32,
+    pub(crate) multicast_loop: bool,
 }
 
 impl SocketOptions {
@@ -65,6 +67,8 @@ impl SocketOptions {
             tcp_keepalive_intvl: -1,
             immediate: false,
             conflate: false,
+            multicast_hops: 1,
+            multicast_loop: true,
             ipv6: false,
         }
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ringmq_engine::ShardRef;
-use ringmq_transports::endpoint::{Endpoint, endpoint_string, tcp_endpoint_string};
+use ringmq_transports::endpoint::{Endpoint, TcpEndpoint, endpoint_string, tcp_endpoint_string};
 use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
 use ringmq_transports::tcp::{self, ConnectPipe, PipeHandout, SocketId, sys};
 use ringmq_transports::{Error, Msg, Result, SocketType, udp};
@@ -146,10 +146,7 @@ impl Socket {
         self.check_term()?;
         let addr = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp) => tcp.resolve_bind(endpoint, self.options.ipv6)?,
-            Endpoint::Udp(udp) => {
-                let addr = udp.resolve_bind(endpoint, self.options.ipv6)?;
-                return self.bind_udp(endpoint, addr);
-            }
+            Endpoint::Udp(udp) => return self.bind_udp(endpoint, &udp),
         };
         let (fd, local) =
             sys::listen(&addr, self.options.backlog).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
@@ -175,10 +172,7 @@ impl Socket {
         self.check_term()?;
         let (target, source) = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp) => tcp.resolve_connect(endpoint, self.options.ipv6)?,
-            Endpoint::Udp(udp) => {
-                let (target, _) = udp.resolve_connect(endpoint, self.options.ipv6)?;
-                return self.connect_udp(endpoint, target).map(Some);
-            }
+            Endpoint::Udp(udp) => return self.connect_udp(endpoint, &udp).map(Some),
         };
         let options = self.options.tcp_options();
         let mut attached = None;
@@ -243,9 +237,16 @@ impl Socket {
     }
 
     /// DISH over udp://: one pipe for every radio that sends to the bound address.
-    fn bind_udp(&mut self, endpoint: &str, addr: std::net::SocketAddr) -> Result<()> {
+    fn bind_udp(&mut self, endpoint: &str, udp: &TcpEndpoint) -> Result<()> {
         self.check_udp(SocketType::Dish, "bind")?;
-        let (fd, local) = udp::bind(addr).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
+        let bound = match udp.multicast_group() {
+            Some(group) => {
+                let iface = udp.multicast_interface(endpoint)?;
+                udp::bind_multicast(group, udp.target.port_or_zero(), iface)
+            }
+            None => udp::bind(udp.resolve_bind(endpoint, self.options.ipv6)?),
+        };
+        let (fd, local) = bound.map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
         let resolved = endpoint_string("udp", &local);
         let limits = self.options.tcp_options().pipe_limits();
         let (socket_end, shard_end) = pipe(
@@ -265,9 +266,19 @@ impl Socket {
     }
 
     /// RADIO over udp://: every message goes to `target` as a datagram.
-    fn connect_udp(&mut self, endpoint: &str, target: std::net::SocketAddr) -> Result<usize> {
+    fn connect_udp(&mut self, endpoint: &str, udp: &TcpEndpoint) -> Result<usize> {
         self.check_udp(SocketType::Radio, "connect")?;
-        let fd = udp::connect(target).map_err(|e| Error::io(format!("connect {endpoint}"), e))?;
+        let (target, _) = udp.resolve_connect(endpoint, self.options.ipv6)?;
+        let connected = match (udp.multicast_group(), target) {
+            (Some(_), std::net::SocketAddr::V4(group)) => udp::connect_multicast(
+                group,
+                udp.multicast_interface(endpoint)?,
+                self.options.multicast_hops as u32,
+                self.options.multicast_loop,
+            ),
+            _ => udp::connect(target),
+        };
+        let fd = connected.map_err(|e| Error::io(format!("connect {endpoint}"), e))?;
         let limits = self.options.tcp_options().pipe_limits();
         let (socket_end, shard_end) = pipe(
             self.inbox.clone(),
@@ -904,6 +915,23 @@ impl Socket {
     /// ZMQ_CONFLATE (see [`conflate`](Self::conflate)).
     pub fn set_conflate(&mut self, on: bool) -> Result<()> {
         self.options.conflate = on;
+        Ok(())
+    }
+
+    int_option!(
+        /// ZMQ_MULTICAST_HOPS: the TTL of multicast datagrams (udp:// RADIO). Default 1.
+        multicast_hops, set_multicast_hops, multicast_hops, "ZMQ_MULTICAST_HOPS", 1
+    );
+
+    /// ZMQ_MULTICAST_LOOP: whether this host's own members of a multicast group receive
+    /// what a udp:// RADIO sends to it. Default on.
+    pub fn multicast_loop(&self) -> bool {
+        self.options.multicast_loop
+    }
+
+    /// ZMQ_MULTICAST_LOOP (see [`multicast_loop`](Self::multicast_loop)).
+    pub fn set_multicast_loop(&mut self, on: bool) -> Result<()> {
+        self.options.multicast_loop = on;
         Ok(())
     }
 

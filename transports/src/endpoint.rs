@@ -58,10 +58,22 @@ impl Endpoint {
             ))),
             "udp" => {
                 let parsed = TcpEndpoint::parse(endpoint, rest)?;
-                if parsed.source.is_some() {
+                let multicast = parse_ip_literal(&parsed.target.host).is_some_and(|ip| ip.is_multicast());
+                if parsed
+                    .target
+                    .host
+                    .parse::<Ipv6Addr>()
+                    .is_ok_and(|ip| ip.is_multicast())
+                {
                     return Err(Error::ProtocolNotSupported(format!(
-                        "'{endpoint}': udp:// with an interface or multicast group is not built yet in this version of ringmq"
+                        "'{endpoint}': IPv6 multicast over udp:// is not built yet in this version of ringmq"
                     )));
+                }
+                if parsed.source.is_some() && !multicast {
+                    return Err(invalid(
+                        endpoint,
+                        "udp:// takes an interface (iface;group:port) only for a multicast group",
+                    ));
                 }
                 Ok(Endpoint::Udp(parsed))
             }
@@ -142,6 +154,25 @@ impl TcpEndpoint {
         }
         let ip = resolve_local_host(endpoint, &self.target.host, ipv6)?;
         Ok(SocketAddr::new(ip, self.target.port_or_zero()))
+    }
+
+    /// The multicast group the target names, if it is one (IPv4).
+    pub fn multicast_group(&self) -> Option<Ipv4Addr> {
+        match parse_ip_literal(&self.target.host) {
+            Some(IpAddr::V4(ip)) if ip.is_multicast() => Some(ip),
+            _ => None,
+        }
+    }
+
+    /// The IPv4 address of the interface named before `;` (`*` or none: any).
+    pub fn multicast_interface(&self, endpoint: &str) -> Result<Ipv4Addr> {
+        let Some(source) = &self.source else {
+            return Ok(Ipv4Addr::UNSPECIFIED);
+        };
+        match resolve_local_host(endpoint, &source.host, false)? {
+            IpAddr::V4(ip) => Ok(ip),
+            IpAddr::V6(_) => Err(invalid(endpoint, "a multicast interface needs an IPv4 address")),
+        }
     }
 
     /// Resolves the address to connect to (DNS allowed) and the optional source address.
@@ -306,7 +337,13 @@ mod tests {
             Endpoint::parse("udp://127.0.0.1:5555").unwrap(),
             Endpoint::Udp(TcpEndpoint { source: None, .. })
         ));
-        let e = Endpoint::parse("udp://eth0;239.0.0.1:5555").unwrap_err();
+        let Endpoint::Udp(m) = Endpoint::parse("udp://lo;239.0.0.1:5555").unwrap() else {
+            panic!("udp");
+        };
+        assert_eq!(m.multicast_group(), Some(Ipv4Addr::new(239, 0, 0, 1)));
+        let e = Endpoint::parse("udp://lo;127.0.0.1:5555").unwrap_err();
+        assert_eq!(e.errno(), libc::EINVAL, "an interface only for multicast");
+        let e = Endpoint::parse("udp://[ff02::1]:5555").unwrap_err();
         assert_eq!(e.errno(), libc::EPROTONOSUPPORT);
         assert!(e.to_string().contains("not built yet"), "{e}");
     }

@@ -1,4 +1,5 @@
-//! The `udp://` transport for RADIO and DISH, as libzmq has it: each datagram is one message,
+//! The `udp://` transport for RADIO and DISH, as libzmq has it, unicast or to an IPv4
+//! multicast group (`udp://iface;239.1.2.3:5555`): each datagram is one message,
 //! `group-length (1 octet) | group | body`, with no handshake. A RADIO connects and sends
 //! every message to that address (no JOIN travels over UDP, so a DISH filters by its own
 //! groups); a DISH binds and receives from any radio. Datagrams are at most
@@ -10,8 +11,8 @@
 //! turns each datagram into a `[group, body]` message, dropping it if the socket's queue is
 //! full (RADIO/DISH never block, RFC 48).
 
-use std::net::{SocketAddr, UdpSocket};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use io_uring::{opcode, types};
 use ringmq_engine::task::Completion;
@@ -19,6 +20,7 @@ use ringmq_engine::{ShardCx, Task, TaskId};
 
 use crate::msg::Msg;
 use crate::pipe::ShardPipe;
+use crate::tcp::sys;
 
 /// The largest datagram sent or received (libzmq's `MAX_UDP_MSG`).
 pub const MAX_DATAGRAM: usize = 8192;
@@ -34,6 +36,61 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<(OwnedFd, SocketAddr)> {
     socket.set_nonblocking(true)?;
     let local = socket.local_addr()?;
     Ok((socket.into(), local))
+}
+
+/// Creates a UDP socket that receives the multicast `group` on `port`, joined on the
+/// interface with address `iface` (unspecified: the kernel's choice). Several sockets may
+/// bind the same group and port (SO_REUSEADDR), as several dishes on one host expect.
+pub fn bind_multicast(group: Ipv4Addr, port: u16, iface: Ipv4Addr) -> std::io::Result<(OwnedFd, SocketAddr)> {
+    // SAFETY: socket() has no memory preconditions.
+    let raw = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a fresh descriptor we own.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    sys::set_int_option(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    sys::bind(&fd, &SocketAddr::from((group, port)))?;
+    let socket = UdpSocket::from(fd);
+    socket.join_multicast_v4(&group, &iface)?;
+    socket.set_nonblocking(true)?;
+    let local = SocketAddr::from((group, socket.local_addr()?.port()));
+    Ok((socket.into(), local))
+}
+
+/// Creates a UDP socket that sends to the multicast `group` through the interface with
+/// address `iface`, with `hops` as TTL and `loopback` saying whether this host's own members
+/// get the datagrams (ZMQ_MULTICAST_HOPS, ZMQ_MULTICAST_LOOP).
+pub fn connect_multicast(
+    target: SocketAddrV4,
+    iface: Ipv4Addr,
+    hops: u32,
+    loopback: bool,
+) -> std::io::Result<OwnedFd> {
+    let socket = UdpSocket::bind(SocketAddr::from(([0, 0, 0, 0], 0)))?;
+    if !iface.is_unspecified() {
+        let addr = libc::in_addr {
+            s_addr: u32::from_ne_bytes(iface.octets()),
+        };
+        // SAFETY: `addr` is a valid in_addr for the duration of the call.
+        let rc = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_MULTICAST_IF,
+                (&addr as *const libc::in_addr).cast(),
+                std::mem::size_of::<libc::in_addr>() as libc::socklen_t,
+            )
+        };
+        if rc < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    socket.set_multicast_ttl_v4(hops)?;
+    socket.set_multicast_loop_v4(loopback)?;
+    socket.connect(target)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }
 
 /// Creates a UDP socket that sends to `target` (a RADIO's endpoint).
