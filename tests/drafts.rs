@@ -1,7 +1,8 @@
-//! The draft socket types built so far: CLIENT/SERVER (RFC 41), SCATTER/GATHER (RFC 49) and
-//! CHANNEL (RFC 52), single-part only. Neither libzmq build available to the tests (the `zmq`
-//! crate's and pyzmq's wheel) enables the draft API, so the wire is checked against the
-//! hand-written ZMTP peer in `common/raw.rs` instead.
+//! The draft socket types between ringmq sockets and against the hand-written ZMTP peer in
+//! `common/raw.rs` (byte-level checks): CLIENT/SERVER (RFC 41), SCATTER/GATHER (RFC 49),
+//! CHANNEL (RFC 52), PEER (RFC 51), RADIO/DISH (RFC 48) over tcp and udp, and the
+//! thread-safe `SharedSocket`. Interop with libzmq built with its draft API is in
+//! `tests/draft-interop/` (its own crate: that libzmq must not meet the `zmq` crate's).
 
 mod common;
 
