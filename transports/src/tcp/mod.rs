@@ -7,6 +7,7 @@
 //! itself creates the listening socket synchronously (so bind errors are reported at once)
 //! and the pipes of its connections.
 
+mod conn;
 mod listener;
 mod session;
 pub mod sys;

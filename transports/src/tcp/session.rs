@@ -2,16 +2,20 @@
 //!
 //! A connecting session owns its pipe for its whole life and replaces its TCP connection as
 //! often as it breaks (RECONNECT_IVL with optional doubling up to RECONNECT_IVL_MAX, plus
-//! jitter, as libzmq does); messages queue in the pipe meanwhile, up to SNDHWM. An accepted
-//! session has one connection and creates its pipe when the handshake completes.
+//! jitter, as libzmq does); messages queue in the pipe meanwhile, up to SNDHWM. With
+//! IMMEDIATE (and always for STREAM) it makes a new pipe for each completed connection
+//! instead, which ends with it. An accepted session has one connection and creates its pipe
+//! when the handshake completes (at once for STREAM, which has none).
 //!
-//! Each connection gets a generation number that is part of every operation's tag, so
-//! completions of a connection that was replaced are recognised; a replaced connection stays
-//! "retired" (fd open, buffers alive) until its last operation has completed.
+//! Each connection ([`conn`](super::conn)) gets a generation number that is part of every
+//! operation's tag, so completions of a connection that was replaced are recognised; a
+//! replaced connection stays "retired" (fd open, buffers alive) until its last operation has
+//! completed.
 //!
 //! Data path: received bytes go through the codec into the pipe, published once per received
-//! chunk; outgoing messages are drained from the pipe into a [`WriteBatch`] at the end of the
-//! loop turn (one `sendmsg` per connection per turn), with one send in flight at a time.
+//! chunk; outgoing messages are drained from the pipe into a
+//! [`WriteBatch`](crate::zmtp::WriteBatch) at the end of the loop turn (one `sendmsg` per
+//! connection per turn), with one send in flight at a time.
 
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -24,24 +28,12 @@ use ringmq_engine::task::Completion;
 use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
 
 use super::TcpOptions;
-use super::sys::{self, RawAddr};
+use super::conn::{Conn, OP_CONNECT, OP_RECV, OP_SEND, untag};
+use super::sys;
 use crate::codec::Codec;
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
-use crate::zmtp::{Event, Metadata, PeerInfo, WriteBatch};
-
-const OP_CONNECT: u8 = 1;
-const OP_RECV: u8 = 2;
-const OP_SEND: u8 = 3;
-const OP_CANCEL: u8 = 4;
-
-fn tag(generation: u8, op: u8) -> u16 {
-    (u16::from(generation) << 8) | u16::from(op)
-}
-
-fn untag(tag: u16) -> (u8, u8) {
-    ((tag >> 8) as u8, tag as u8)
-}
+use crate::zmtp::{Event, Metadata, PeerInfo};
 
 enum Role {
     Connect {
@@ -83,117 +75,6 @@ pub enum ConnectPipe {
     /// IMMEDIATE: a pipe is made for each completed handshake and ends with its connection,
     /// so messages are only ever queued to a live peer.
     PerConnection(PipeHandout),
-}
-
-/// One TCP connection of a session.
-struct Conn {
-    generation: u8,
-    fd: OwnedFd,
-    /// The codec, once the TCP connection is established.
-    zmtp: Option<Codec>,
-    inflight: u32,
-    recv_armed: bool,
-    sending: bool,
-    out: WriteBatch,
-    iovecs: Vec<libc::iovec>,
-    msghdr: Box<libc::msghdr>,
-    /// Kept alive for the connect operation.
-    addr: Box<RawAddr>,
-    /// Received octets not yet decoded because the socket's queue was full.
-    pending_input: Vec<u8>,
-    input_stopped: bool,
-    /// The peer closed (or the receive failed) while octets were held back: deliver them,
-    /// then close for this reason.
-    input_ended: Option<String>,
-}
-
-impl Conn {
-    fn new(generation: u8, fd: OwnedFd, addr: RawAddr) -> Self {
-        // SAFETY: msghdr is plain data; all-zero is a valid empty header.
-        let msghdr: libc::msghdr = unsafe { std::mem::zeroed() };
-        Self {
-            generation,
-            fd,
-            zmtp: None,
-            inflight: 0,
-            recv_armed: false,
-            sending: false,
-            out: WriteBatch::new(),
-            iovecs: Vec::new(),
-            msghdr: Box::new(msghdr),
-            addr: Box::new(addr),
-            pending_input: Vec::new(),
-            input_stopped: false,
-            input_ended: None,
-        }
-    }
-
-    fn is_ready(&self) -> bool {
-        self.zmtp.as_ref().is_some_and(|z| z.is_ready())
-    }
-
-    /// Submits an operation for this connection and counts it.
-    ///
-    /// # Safety
-    ///
-    /// As [`ShardCx::submit`]: what the entry points to must live until it completes; here
-    /// that is this connection's boxed fields, which live until `inflight` is back to zero.
-    unsafe fn submit(&mut self, cx: &mut ShardCx<'_>, me: TaskId, op: u8, entry: io_uring::squeue::Entry) {
-        self.inflight += 1;
-        // SAFETY: forwarded from the caller.
-        unsafe { cx.submit(me, tag(self.generation, op), entry) };
-    }
-
-    fn cancel(&mut self, cx: &mut ShardCx<'_>, me: TaskId, op: u8) {
-        self.inflight += 1;
-        cx.cancel(me, tag(self.generation, op), tag(self.generation, OP_CANCEL));
-    }
-
-    fn arm_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
-        if self.recv_armed || self.input_stopped || self.input_ended.is_some() {
-            return;
-        }
-        let entry = cx.provided_buffer_recv(self.fd.as_raw_fd());
-        // SAFETY: a provided-buffer receive points only into the shard's buffer ring, which
-        // outlives every task.
-        unsafe { self.submit(cx, me, OP_RECV, entry) };
-        self.recv_armed = true;
-    }
-
-    fn submit_send(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
-        self.out.fill_iovecs(&mut self.iovecs);
-        self.msghdr.msg_iov = self.iovecs.as_mut_ptr();
-        self.msghdr.msg_iovlen = self.iovecs.len();
-        let entry = opcode::SendMsg::new(types::Fd(self.fd.as_raw_fd()), &*self.msghdr)
-            .flags(libc::MSG_NOSIGNAL as u32)
-            .build();
-        // SAFETY: the msghdr is boxed, the iovec array and the bytes it points to are owned by
-        // `out`, and neither is touched until this send completes (`sending` guards them).
-        unsafe { self.submit(cx, me, OP_SEND, entry) };
-        self.sending = true;
-    }
-
-    /// Stops the connection: a graceful stop sends FIN after what was written and cancels
-    /// the receive; an abrupt one shuts the socket down, which completes pending sends and
-    /// receives and aborts a pending connect (one to a peer that drops SYNs would otherwise
-    /// wait minutes for the kernel's timeout), and cancels whatever is still in flight on it.
-    /// The connection is dropped once its last operation has completed.
-    fn retire(&mut self, cx: &mut ShardCx<'_>, me: TaskId, graceful: bool) {
-        if graceful {
-            // SAFETY: shutdown on our own descriptor.
-            unsafe { libc::shutdown(self.fd.as_raw_fd(), libc::SHUT_WR) };
-            if self.recv_armed {
-                self.cancel(cx, me, OP_RECV);
-            }
-        } else {
-            sys::shutdown(self.fd.as_raw_fd());
-            if self.inflight > 0 {
-                self.inflight += 1;
-                cx.cancel_fd(me, self.fd.as_raw_fd(), tag(self.generation, OP_CANCEL));
-            }
-        }
-        self.input_stopped = true;
-    }
 }
 
 /// A peer of a socket over TCP (see the module documentation).
