@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use ringmq_engine::ShardRef;
 use ringmq_transports::endpoint::{Endpoint, TcpEndpoint, endpoint_string, tcp_endpoint_string};
+use ringmq_transports::ipc::{self, IpcFile, IpcPath};
 use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
-use ringmq_transports::tcp::{self, ConnectPipe, PipeHandout, SocketId, sys};
+use ringmq_transports::tcp::sys::{self, StreamAddr};
+use ringmq_transports::tcp::{self, ConnectPipe, PipeHandout, SocketId};
 use ringmq_transports::{Error, Msg, Result, SocketType, udp};
 
 use crate::context::ContextInner;
@@ -56,6 +58,8 @@ pub struct Socket {
     bound: Vec<(String, String)>,
     /// Connected endpoints, as given.
     connected: Vec<String>,
+    /// Socket files of bound ipc:// endpoints, removed when dropped (unbind, close).
+    ipc_files: Vec<(String, IpcFile)>,
     rcvmore: bool,
     /// A frame received early to answer `poll` (POLLIN), returned by the next `recv`.
     peeked: Option<Msg>,
@@ -99,6 +103,7 @@ impl Socket {
             last_endpoint: String::new(),
             bound: Vec::new(),
             connected: Vec::new(),
+            ipc_files: Vec::new(),
             rcvmore: false,
             peeked: None,
         })
@@ -124,14 +129,17 @@ impl Socket {
 
     // ----- endpoints -----
 
-    /// Accepts connections on `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*`, `tcp://eth0:0`
-    /// …). Errors (EADDRINUSE, ENODEV, EINVAL) are reported here; the resolved endpoint (with
-    /// the ephemeral port filled in) is then [`last_endpoint`](Self::last_endpoint).
+    /// Accepts connections on `endpoint` (`tcp://*:5555`, `tcp://127.0.0.1:*`, `tcp://eth0:0`,
+    /// `ipc:///tmp/feed`, `ipc://@name`, `ipc://*`, and for DISH `udp://…`). Errors
+    /// (EADDRINUSE, ENODEV, ENAMETOOLONG, EINVAL) are reported here; the resolved endpoint
+    /// (with the ephemeral port or the `ipc://*` path filled in) is then
+    /// [`last_endpoint`](Self::last_endpoint).
     pub fn bind(&mut self, endpoint: &str) -> Result<()> {
         self.check_term()?;
         let addr = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp) => tcp.resolve_bind(endpoint, self.options.ipv6)?,
             Endpoint::Udp(udp) => return self.bind_udp(endpoint, &udp),
+            Endpoint::Ipc(path) => return self.bind_ipc(endpoint, &path),
         };
         let (fd, local) =
             sys::listen(&addr, self.options.backlog).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
@@ -156,7 +164,11 @@ impl Socket {
     fn connect_returning_pipe(&mut self, endpoint: &str) -> Result<Option<usize>> {
         self.check_term()?;
         let (target, source) = match Endpoint::parse(endpoint)? {
-            Endpoint::Tcp(tcp) => tcp.resolve_connect(endpoint, self.options.ipv6)?,
+            Endpoint::Tcp(tcp) => {
+                let (target, source) = tcp.resolve_connect(endpoint, self.options.ipv6)?;
+                (StreamAddr::Ip(target), source)
+            }
+            Endpoint::Ipc(path) => (path.connect_addr(endpoint)?, None),
             Endpoint::Udp(udp) => return self.connect_udp(endpoint, &udp).map(Some),
         };
         let options = self.options.tcp_options();
@@ -207,6 +219,23 @@ impl Socket {
             .connect_returning_pipe(endpoint)?
             .expect("without IMMEDIATE a connect makes its pipe at once");
         Ok(self.kind.routing_id_of(idx).expect("PEER gives every pipe an id"))
+    }
+
+    /// Listens on an ipc:// endpoint with the same listener and sessions as tcp://.
+    fn bind_ipc(&mut self, endpoint: &str, path: &IpcPath) -> Result<()> {
+        let binding = ipc::bind(endpoint, path, self.options.backlog)?;
+        let resolved = binding.endpoint.clone();
+        let options = self.options.tcp_options();
+        let (socket_id, inbox, listener_endpoint, fd) =
+            (self.id, self.inbox.clone(), resolved.clone(), binding.fd);
+        self.shard
+            .run(move |cx| tcp::start_listener(cx, socket_id, fd, listener_endpoint, options, inbox));
+        if let Some(file) = binding.file {
+            self.ipc_files.push((resolved.clone(), file));
+        }
+        self.bound.push((endpoint.to_owned(), resolved.clone()));
+        self.last_endpoint = resolved;
+        Ok(())
     }
 
     /// `udp://` is for RADIO (connect) and DISH (bind) only, as in libzmq.
@@ -293,6 +322,8 @@ impl Socket {
             })
             .ok_or_else(|| Error::NotFound(format!("'{endpoint}' is not bound on this socket")))?;
         let (_, resolved) = self.bound.remove(position);
+        // An ipc:// socket file goes with its endpoint.
+        self.ipc_files.retain(|(bound, _)| *bound != resolved);
         let socket_id = self.id;
         let listener = resolved.clone();
         self.shard.run(move |cx| {

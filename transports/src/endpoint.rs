@@ -12,14 +12,17 @@ use std::ffi::{CStr, CString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 
 use crate::error::{Error, Result};
+use crate::ipc::IpcPath;
 
 /// A parsed endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
     /// `tcp://…`
     Tcp(TcpEndpoint),
-    /// `udp://host:port` (RADIO and DISH only; no source address or multicast yet).
+    /// `udp://host:port` or `udp://iface;group:port` (RADIO and DISH only).
     Udp(TcpEndpoint),
+    /// `ipc://path`, `ipc://@abstract-name` or `ipc://*`.
+    Ipc(IpcPath),
 }
 
 /// The address part of a `tcp://` (or `udp://`) endpoint, not yet resolved.
@@ -53,7 +56,8 @@ impl Endpoint {
         };
         match scheme {
             "tcp" => Ok(Endpoint::Tcp(TcpEndpoint::parse(endpoint, rest)?)),
-            "ipc" | "inproc" => Err(Error::ProtocolNotSupported(format!(
+            "ipc" => Ok(Endpoint::Ipc(IpcPath::parse(endpoint, rest)?)),
+            "inproc" => Err(Error::ProtocolNotSupported(format!(
                 "'{endpoint}': the {scheme}:// transport is not built yet in this version of ringmq"
             ))),
             "udp" => {
@@ -372,13 +376,13 @@ mod tests {
             ("tcp://127.0.0.1:port", libc::EINVAL),
             ("tcp://[::1:5", libc::EINVAL),
             ("foo://bar", libc::EPROTONOSUPPORT),
-            ("ipc:///tmp/x", libc::EPROTONOSUPPORT),
+            ("inproc://x", libc::EPROTONOSUPPORT),
         ] {
             let err = Endpoint::parse(s).expect_err(s);
             assert_eq!(err.errno(), errno, "{s}: {err}");
             assert!(err.to_string().contains(s.split("://").next().unwrap()), "{err}");
         }
-        let e = Endpoint::parse("ipc:///tmp/x").unwrap_err().to_string();
+        let e = Endpoint::parse("inproc://x").unwrap_err().to_string();
         assert!(e.contains("not built yet"), "{e}");
     }
 

@@ -13,6 +13,7 @@
 pub mod codec;
 pub mod endpoint;
 pub mod error;
+pub mod ipc;
 pub mod msg;
 pub mod pipe;
 mod pipe_ends;

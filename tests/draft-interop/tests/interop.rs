@@ -168,11 +168,17 @@ fn radio_and_dish_over_udp_both_ways() {
     zdish.bind(&format!("udp://127.0.0.1:{port}"));
     let mut radio = ours(&ctx, SocketType::Radio);
     radio.connect(&format!("udp://127.0.0.1:{port}")).unwrap();
-    radio
-        .send_group("x", "filtered by the dish", Flags::NONE)
-        .unwrap();
-    radio.send_group("g", "datagram", Flags::NONE).unwrap();
-    let got = zdish.recv();
+    // libzmq opens the DISH's UDP socket in its I/O thread, after zmq_bind returns: a
+    // datagram sent before that is lost, as UDP allows. Send until one arrives.
+    let got = until_received(
+        || {
+            radio
+                .send_group("x", "filtered by the dish", Flags::NONE)
+                .unwrap();
+            radio.send_group("g", "datagram", Flags::NONE).unwrap();
+        },
+        || zdish.try_recv(),
+    );
     assert_eq!((got.group.as_str(), &got.body[..]), ("g", &b"datagram"[..]));
 
     // libzmq RADIO -> ringmq DISH.

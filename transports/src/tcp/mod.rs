@@ -155,7 +155,7 @@ pub fn start_connect(
     endpoint: String,
     pipe: ConnectPipe,
     options: Arc<TcpOptions>,
-    target: SocketAddr,
+    target: sys::StreamAddr,
     source: Option<SocketAddr>,
 ) -> TaskId {
     let id = Session::spawn_connect(cx, pipe, options, target, source);

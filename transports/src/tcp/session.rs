@@ -29,7 +29,7 @@ use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
 
 use super::TcpOptions;
 use super::conn::{Conn, OP_CONNECT, OP_RECV, OP_SEND, untag};
-use super::sys;
+use super::sys::{self, StreamAddr};
 use crate::codec::Codec;
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
@@ -37,7 +37,7 @@ use crate::zmtp::{Event, Metadata, PeerInfo};
 
 enum Role {
     Connect {
-        target: SocketAddr,
+        target: StreamAddr,
         source: Option<SocketAddr>,
         /// The next reconnect interval (grows with RECONNECT_IVL_MAX).
         backoff: Option<Duration>,
@@ -142,7 +142,7 @@ impl Session {
         cx: &mut ShardCx<'_>,
         pipe: ConnectPipe,
         options: Arc<TcpOptions>,
-        target: SocketAddr,
+        target: StreamAddr,
         source: Option<SocketAddr>,
     ) -> TaskId {
         let shard = cx.shard().clone();
@@ -240,20 +240,20 @@ impl Session {
             return;
         };
         *retry_at = None;
-        let (target, source) = (*target, *source);
-        let attempt = (|| -> std::io::Result<OwnedFd> {
-            let fd = sys::tcp_socket(&target)?;
+        let (target, source) = (target.clone(), *source);
+        let attempt = (|| -> std::io::Result<(OwnedFd, sys::RawAddr)> {
+            let fd = sys::stream_socket(&target)?;
             sys::tune(fd.as_raw_fd(), &self.options.tuning)?;
             if let Some(src) = source {
                 sys::set_int_option(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
                 sys::bind(&fd, &src)?;
             }
-            Ok(fd)
+            Ok((fd, target.to_raw()?))
         })();
         match attempt {
-            Ok(fd) => {
+            Ok((fd, raw)) => {
                 let generation = self.take_generation();
-                let mut conn = Conn::new(generation, fd, sys::to_raw(&target));
+                let mut conn = Conn::new(generation, fd, raw);
                 let entry = opcode::Connect::new(
                     types::Fd(conn.fd.as_raw_fd()),
                     (&conn.addr.storage as *const libc::sockaddr_storage).cast(),

@@ -1,5 +1,6 @@
-//! Socket syscalls for the TCP transport: creating, tuning, binding and listening. Reads and
-//! writes never happen here; they go through the shard's io_uring.
+//! Socket syscalls for the stream transports (tcp:// and ipc://, which share the session and
+//! listener machinery): creating, tuning, binding and listening. Reads and writes never
+//! happen here; they go through the shard's io_uring.
 
 use std::io;
 use std::mem::{size_of, zeroed};
@@ -30,6 +31,134 @@ impl std::fmt::Debug for RawAddr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RawAddr({:?})", to_socket_addr(self))
     }
+}
+
+/// Where a stream connection goes: an IP address (tcp://) or a Unix domain socket (ipc://).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamAddr {
+    /// tcp://
+    Ip(SocketAddr),
+    /// ipc://
+    Unix(UnixAddr),
+}
+
+/// A Unix domain socket address: a filesystem path, or a Linux abstract name (`ipc://@name`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnixAddr {
+    /// The path, or the abstract name without its leading `@`.
+    pub name: Vec<u8>,
+    /// A Linux abstract name: no file, gone with the last socket.
+    pub is_abstract: bool,
+}
+
+/// The longest path (or abstract name) a `sockaddr_un` holds.
+pub fn max_unix_name() -> usize {
+    // SAFETY: sockaddr_un is plain data; all-zero is a valid value.
+    let un: libc::sockaddr_un = unsafe { zeroed() };
+    // A path needs its terminating NUL; an abstract name its leading one.
+    un.sun_path.len() - 1
+}
+
+impl StreamAddr {
+    /// The kernel form; fails for a Unix name too long for `sockaddr_un`.
+    pub fn to_raw(&self) -> io::Result<RawAddr> {
+        match self {
+            StreamAddr::Ip(a) => Ok(to_raw(a)),
+            StreamAddr::Unix(u) => unix_to_raw(u),
+        }
+    }
+
+    /// `true` for ipc:// addresses.
+    pub fn is_unix(&self) -> bool {
+        matches!(self, StreamAddr::Unix(_))
+    }
+}
+
+fn unix_to_raw(u: &UnixAddr) -> io::Result<RawAddr> {
+    if u.name.len() > max_unix_name() || u.name.contains(&0) {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    // SAFETY: sockaddr_un is plain data; all-zero is a valid value.
+    let mut un: libc::sockaddr_un = unsafe { zeroed() };
+    un.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let start = usize::from(u.is_abstract);
+    for (i, &b) in u.name.iter().enumerate() {
+        un.sun_path[start + i] = b as libc::c_char;
+    }
+    let path_offset = std::mem::offset_of!(libc::sockaddr_un, sun_path);
+    // An abstract name is exactly its bytes after the leading NUL; a path ends with a NUL.
+    let len = path_offset + u.name.len() + 1;
+    // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    // SAFETY: sockaddr_storage is large and aligned enough for any sockaddr.
+    unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_un, un) };
+    Ok(RawAddr {
+        storage,
+        len: len as libc::socklen_t,
+    })
+}
+
+/// A new stream socket for `addr`'s family, close-on-exec, in blocking mode.
+pub fn stream_socket(addr: &StreamAddr) -> io::Result<OwnedFd> {
+    match addr {
+        StreamAddr::Ip(a) => tcp_socket(a),
+        StreamAddr::Unix(_) => {
+            // SAFETY: socket() has no memory preconditions.
+            let fd =
+                check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })?;
+            // SAFETY: `fd` is a fresh descriptor we own.
+            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+        }
+    }
+}
+
+/// Connects `fd` to `addr` synchronously (for probing whether an ipc:// path is live).
+pub fn connect_now(fd: &OwnedFd, addr: &StreamAddr) -> io::Result<()> {
+    let raw = addr.to_raw()?;
+    // SAFETY: `raw` holds a valid sockaddr of `raw.len` bytes.
+    check(unsafe {
+        libc::connect(
+            fd.as_raw_fd(),
+            (&raw.storage as *const libc::sockaddr_storage).cast(),
+            raw.len,
+        )
+    })
+    .map(drop)
+}
+
+/// A listening Unix domain socket on `addr`.
+pub fn listen_unix(addr: &UnixAddr, backlog: i32) -> io::Result<OwnedFd> {
+    let stream = StreamAddr::Unix(addr.clone());
+    let fd = stream_socket(&stream)?;
+    let raw = stream.to_raw()?;
+    // SAFETY: `raw` holds a valid sockaddr of `raw.len` bytes.
+    check(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&raw.storage as *const libc::sockaddr_storage).cast(),
+            raw.len,
+        )
+    })?;
+    // SAFETY: listen() on a descriptor we own.
+    check(unsafe { libc::listen(fd.as_raw_fd(), backlog) })?;
+    Ok(fd)
+}
+
+/// `true` if `fd` is a Unix domain socket.
+fn is_unix_socket(fd: RawFd) -> bool {
+    let mut domain: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `domain`.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_DOMAIN,
+            (&mut domain as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    rc == 0 && domain == libc::AF_UNIX
 }
 
 /// Converts a std address to the kernel form.
@@ -154,15 +283,19 @@ pub struct TcpTuning {
     pub keepalive_intvl: Option<i32>,
 }
 
-/// Applies TCP_NODELAY (always, like libzmq) and the tuning options.
+/// Applies TCP_NODELAY (always, like libzmq) and the tuning options; a Unix domain socket
+/// takes only the buffer sizes.
 pub fn tune(fd: RawFd, tuning: &TcpTuning) -> io::Result<()> {
-    set_int_option(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
     if let Some(n) = tuning.sndbuf {
         set_int_option(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, n)?;
     }
     if let Some(n) = tuning.rcvbuf {
         set_int_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, n)?;
     }
+    if is_unix_socket(fd) {
+        return Ok(());
+    }
+    set_int_option(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
     if let Some(on) = tuning.keepalive {
         set_int_option(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, i32::from(on))?;
         if on {
@@ -241,6 +374,23 @@ mod tests {
             let addr: SocketAddr = a.parse().unwrap();
             assert_eq!(to_socket_addr(&to_raw(&addr)), Some(addr));
         }
+    }
+
+    #[test]
+    fn unix_names_fit_sockaddr_un_or_are_refused() {
+        let path = UnixAddr {
+            name: b"/tmp/x".to_vec(),
+            is_abstract: false,
+        };
+        let raw = StreamAddr::Unix(path).to_raw().unwrap();
+        let offset = std::mem::offset_of!(libc::sockaddr_un, sun_path);
+        assert_eq!(raw.len as usize, offset + 7, "path and NUL");
+        let long = UnixAddr {
+            name: vec![b'a'; max_unix_name() + 1],
+            is_abstract: false,
+        };
+        let err = StreamAddr::Unix(long).to_raw().unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENAMETOOLONG));
     }
 
     #[test]
