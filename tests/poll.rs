@@ -124,3 +124,114 @@ fn term_interrupts_a_waiting_poll_with_eterm() {
     let err = waiter.join().unwrap().unwrap_err();
     assert_eq!(err.errno(), ringmq::errno::ETERM);
 }
+
+/// A pipe whose ends are plain descriptors (closed on drop).
+fn os_pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe() writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors are fresh and ours.
+    unsafe {
+        (
+            std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+            std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+        )
+    }
+}
+
+#[test]
+fn readiness_across_three_sockets_and_a_pipe() {
+    use std::os::fd::AsRawFd;
+    let ctx = context();
+    let mut a = ringmq_socket(&ctx, SocketType::Pull);
+    a.bind("tcp://127.0.0.1:*").unwrap();
+    let mut b = ringmq_socket(&ctx, SocketType::Pull);
+    b.bind("ipc://*").unwrap();
+    let mut c = ringmq_socket(&ctx, SocketType::Pull);
+    c.bind("tcp://127.0.0.1:*").unwrap();
+    let (read_end, write_end) = os_pipe();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&b.last_endpoint()).unwrap();
+    {
+        let mut items = [
+            PollItem::new(&mut a, PollEvents::POLLIN),
+            PollItem::new(&mut b, PollEvents::POLLIN),
+            PollItem::new(&mut c, PollEvents::POLLIN),
+            PollItem::fd(read_end.as_raw_fd(), PollEvents::POLLIN),
+        ];
+        let started = Instant::now();
+        assert_eq!(poll(&mut items, 100).unwrap(), 0, "nothing yet");
+        assert!(started.elapsed() >= Duration::from_millis(100));
+    }
+    // The pipe gets a byte from another thread while we wait.
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        // SAFETY: writes one byte from a live buffer to our pipe.
+        let written = unsafe { libc::write(write_end.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+        assert_eq!(written, 1);
+        write_end
+    });
+    {
+        let mut items = [
+            PollItem::new(&mut a, PollEvents::POLLIN),
+            PollItem::new(&mut b, PollEvents::POLLIN),
+            PollItem::new(&mut c, PollEvents::POLLIN),
+            PollItem::fd(read_end.as_raw_fd(), PollEvents::POLLIN),
+        ];
+        assert_eq!(poll(&mut items, 10_000).unwrap(), 1);
+        assert!(items[3].is_readable(), "the pipe");
+    }
+    let _write_end = writer.join().unwrap();
+    // Then a message for the socket over ipc, while the pipe stays readable.
+    push.send("to b", Flags::NONE).unwrap();
+    let mut items = [
+        PollItem::new(&mut a, PollEvents::POLLIN),
+        PollItem::new(&mut b, PollEvents::POLLIN),
+        PollItem::new(&mut c, PollEvents::POLLIN),
+        PollItem::fd(read_end.as_raw_fd(), PollEvents::POLLIN),
+    ];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !items[1].is_readable() {
+        assert!(Instant::now() < deadline, "the socket never became readable");
+        poll(&mut items, 10_000).unwrap();
+    }
+    assert!(!items[0].is_readable() && !items[2].is_readable());
+    assert_eq!(items[1].socket().recv(Flags::NONE).unwrap(), "to b");
+}
+
+#[test]
+fn a_sockets_fd_signals_when_to_look_again() {
+    let ctx = context();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let fd = pull.fd().unwrap();
+    let wait_readable = |ms| {
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, ms) == 1 }
+    };
+    assert!(wait_readable(0), "readable at first, so the first look happens");
+    assert_eq!(pull.events().unwrap(), PollEvents::NONE);
+    assert!(!wait_readable(50), "nothing changed since");
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&pull.last_endpoint()).unwrap();
+    for i in 0..3u8 {
+        push.send(&[i][..], Flags::NONE).unwrap();
+    }
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.len() < 3 {
+        assert!(Instant::now() < deadline, "missed a wake-up");
+        // The application's loop: wait for the descriptor, then drain while ready.
+        wait_readable(1000);
+        while pull.events().unwrap().contains(PollEvents::POLLIN) {
+            got.push(pull.recv(Flags::DONTWAIT).unwrap()[0]);
+        }
+    }
+    assert_eq!(got, [0, 1, 2]);
+}

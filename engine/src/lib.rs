@@ -13,13 +13,15 @@
 //!   a shard. Each side learns whether the other sleeps, so a wake-up is sent only then.
 //! - [`latest`]: the conflating counterpart of the queue (CONFLATE): a slot holding only the
 //!   newest whole message.
-//! - [`event_count`]: many application threads waiting on one socket (thread-safe sockets).
+//! - [`event_count`]: many application threads waiting on one socket (thread-safe sockets);
+//!   [`event_fd`]: a wake-up as a file descriptor (poll over descriptors, ZMQ_FD).
 //! - [`parker`]: a futex-based parker for application threads, and [`mailbox`]: the
 //!   multi-producer command queue each shard and each socket reads its control messages from.
 #![warn(missing_docs)]
 
 pub mod buf_ring;
 pub mod event_count;
+pub mod event_fd;
 pub mod futex;
 pub mod latest;
 pub mod mailbox;

@@ -1,18 +1,22 @@
-//! `poll`: waiting on several sockets at once, with libzmq's POLLIN / POLLOUT meaning
-//! (`zmq_poll`).
+//! `poll`: waiting on several sockets and file descriptors at once, with libzmq's POLLIN /
+//! POLLOUT / POLLERR meaning (`zmq_poll`).
 //!
 //! Each socket's inbox wakes its own parker when an event arrives; while `poll` waits it
-//! also wakes a parker shared by all the polled sockets. Readiness is asked of each socket
-//! after that parker is registered, and a socket that finds nothing to do leaves its pipes
-//! asleep, so whatever changes afterwards posts an event and ends the wait: no wake-up is
-//! lost.
+//! also wakes a waker shared by all the polled sockets (a parker, or an eventfd when file
+//! descriptors are polled too, so that one `poll(2)` waits for both). Readiness is asked of
+//! each socket after that waker is registered, and a socket that finds nothing to do leaves
+//! its pipes asleep, so whatever changes afterwards posts an event and ends the wait: no
+//! wake-up is lost.
 
 use std::ops::{BitOr, BitOrAssign};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ringmq_engine::parker::Parker;
-use ringmq_transports::Result;
+use std::os::fd::{AsRawFd, RawFd};
+
+use ringmq_engine::event_fd::EventFd;
+use ringmq_engine::parker::{Parker, Wake};
+use ringmq_transports::{Error, Result};
 
 use crate::socket::Socket;
 
@@ -27,6 +31,8 @@ impl PollEvents {
     pub const POLLIN: PollEvents = PollEvents(1);
     /// ZMQ_POLLOUT: a message can be sent without blocking.
     pub const POLLOUT: PollEvents = PollEvents(2);
+    /// ZMQ_POLLERR: an error condition on a polled file descriptor.
+    pub const POLLERR: PollEvents = PollEvents(4);
 
     /// `true` if every event in `other` is set.
     pub fn contains(self, other: PollEvents) -> bool {
@@ -52,10 +58,18 @@ impl BitOrAssign for PollEvents {
     }
 }
 
-/// One socket to poll: the events of interest and, after [`poll`], those that are ready.
+/// What a [`PollItem`] polls.
+#[derive(Debug)]
+enum Target<'a> {
+    Socket(&'a mut Socket),
+    Fd(RawFd),
+}
+
+/// One socket or file descriptor to poll: the events of interest and, after [`poll`], those
+/// that are ready.
 #[derive(Debug)]
 pub struct PollItem<'a> {
-    socket: &'a mut Socket,
+    target: Target<'a>,
     events: PollEvents,
     revents: PollEvents,
 }
@@ -64,7 +78,17 @@ impl<'a> PollItem<'a> {
     /// Polls `socket` for `events`.
     pub fn new(socket: &'a mut Socket, events: PollEvents) -> Self {
         Self {
-            socket,
+            target: Target::Socket(socket),
+            events,
+            revents: PollEvents::NONE,
+        }
+    }
+
+    /// Polls a file descriptor (a pipe, a TCP socket of the application's own, …) for
+    /// `events`, as `poll(2)` would.
+    pub fn fd(fd: RawFd, events: PollEvents) -> Self {
+        Self {
+            target: Target::Fd(fd),
             events,
             revents: PollEvents::NONE,
         }
@@ -75,19 +99,26 @@ impl<'a> PollItem<'a> {
         self.revents
     }
 
-    /// `true` if the socket was readable at the last [`poll`].
+    /// `true` if the item was readable at the last [`poll`].
     pub fn is_readable(&self) -> bool {
         self.revents.contains(PollEvents::POLLIN)
     }
 
-    /// `true` if the socket was writable at the last [`poll`].
+    /// `true` if the item was writable at the last [`poll`].
     pub fn is_writable(&self) -> bool {
         self.revents.contains(PollEvents::POLLOUT)
     }
 
     /// The polled socket.
+    ///
+    /// # Panics
+    ///
+    /// For an item made with [`PollItem::fd`].
     pub fn socket(&mut self) -> &mut Socket {
-        self.socket
+        match &mut self.target {
+            Target::Socket(s) => s,
+            Target::Fd(fd) => panic!("PollItem::socket on the file-descriptor item {fd}"),
+        }
     }
 }
 
@@ -114,26 +145,141 @@ impl<'a> PollItem<'a> {
 /// ```
 pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<usize> {
     let deadline = (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+    if items.iter().any(|i| matches!(i.target, Target::Fd(_))) {
+        return poll_with_fds(items, deadline);
+    }
     let parker = Arc::new(Parker::new());
-    let previous: Vec<_> = items
-        .iter()
-        .map(|item| item.socket.inbox().set_watcher(Some(parker.clone())))
-        .collect();
-    let result = (|| loop {
-        let mut ready = 0;
-        for item in items.iter_mut() {
-            item.revents = item.socket.readiness(item.events)?;
-            if !item.revents.is_empty() {
-                ready += 1;
+    let waker: Arc<dyn Wake> = parker.clone();
+    watching(items, &waker, |items| {
+        loop {
+            let ready = check(items)?;
+            if ready > 0 || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(ready);
             }
+            parker.park(deadline);
         }
-        if ready > 0 || deadline.is_some_and(|d| Instant::now() >= d) {
-            return Ok(ready);
+    })
+}
+
+/// Runs `body` with `waker` registered on every polled socket.
+fn watching<T>(
+    items: &mut [PollItem<'_>],
+    waker: &Arc<dyn Wake>,
+    body: impl FnOnce(&mut [PollItem<'_>]) -> T,
+) -> T {
+    for item in items.iter() {
+        if let Target::Socket(s) = &item.target {
+            s.inbox().add_watcher(waker.clone());
         }
-        parker.park(deadline);
-    })();
-    for (item, watcher) in items.iter().zip(previous) {
-        item.socket.inbox().set_watcher(watcher);
+    }
+    let result = body(items);
+    for item in items.iter() {
+        if let Target::Socket(s) = &item.target {
+            s.inbox().remove_watcher(waker);
+        }
     }
     result
+}
+
+/// Asks every item for its readiness now; returns how many are ready.
+fn check(items: &mut [PollItem<'_>]) -> Result<usize> {
+    let mut ready = 0;
+    let mut fds = Vec::new();
+    for item in items.iter_mut() {
+        match &mut item.target {
+            Target::Socket(s) => item.revents = s.readiness(item.events)?,
+            Target::Fd(fd) => fds.push(pollfd(*fd, item.events)),
+        }
+    }
+    if !fds.is_empty() {
+        sys_poll(&mut fds, 0)?;
+        let mut fd_results = fds.iter();
+        for item in items.iter_mut() {
+            if let Target::Fd(_) = item.target {
+                let pfd = fd_results.next().expect("one pollfd per fd item");
+                item.revents = from_poll_revents(pfd.revents, item.events);
+            }
+        }
+    }
+    for item in items.iter() {
+        if !item.revents.is_empty() {
+            ready += 1;
+        }
+    }
+    Ok(ready)
+}
+
+fn pollfd(fd: RawFd, events: PollEvents) -> libc::pollfd {
+    let mut wanted = 0;
+    if events.contains(PollEvents::POLLIN) {
+        wanted |= libc::POLLIN;
+    }
+    if events.contains(PollEvents::POLLOUT) {
+        wanted |= libc::POLLOUT;
+    }
+    libc::pollfd {
+        fd,
+        events: wanted,
+        revents: 0,
+    }
+}
+
+fn from_poll_revents(revents: libc::c_short, wanted: PollEvents) -> PollEvents {
+    let mut out = PollEvents::NONE;
+    if revents & libc::POLLIN != 0 && wanted.contains(PollEvents::POLLIN) {
+        out |= PollEvents::POLLIN;
+    }
+    if revents & libc::POLLOUT != 0 && wanted.contains(PollEvents::POLLOUT) {
+        out |= PollEvents::POLLOUT;
+    }
+    // As libzmq: anything else (error, hang-up, invalid) is POLLERR, if asked for.
+    if revents & !(libc::POLLIN | libc::POLLOUT) != 0 && wanted.contains(PollEvents::POLLERR) {
+        out |= PollEvents::POLLERR;
+    }
+    out
+}
+
+/// `poll(2)`, retried on EINTR.
+fn sys_poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> Result<()> {
+    loop {
+        // SAFETY: `fds` is a valid, writable array of `fds.len()` pollfd entries.
+        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+        if rc >= 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(Error::io("poll", e));
+        }
+    }
+}
+
+/// The wait when file descriptors are polled too: the sockets wake an eventfd, and one
+/// `poll(2)` waits for it and the descriptors.
+fn poll_with_fds(items: &mut [PollItem<'_>], deadline: Option<Instant>) -> Result<usize> {
+    let efd = Arc::new(EventFd::new().map_err(|e| Error::io("poll: eventfd", e))?);
+    let waker: Arc<dyn Wake> = efd.clone();
+    let mut wait_set: Vec<libc::pollfd> = items
+        .iter()
+        .filter_map(|i| match i.target {
+            Target::Fd(fd) => Some(pollfd(fd, i.events)),
+            Target::Socket(_) => None,
+        })
+        .collect();
+    wait_set.push(pollfd(efd.as_raw_fd(), PollEvents::POLLIN));
+    watching(items, &waker, |items| {
+        loop {
+            efd.reset();
+            let ready = check(items)?;
+            let now = Instant::now();
+            if ready > 0 || deadline.is_some_and(|d| now >= d) {
+                return Ok(ready);
+            }
+            let timeout = match deadline {
+                None => -1,
+                Some(d) => (d - now).as_millis().min(i32::MAX as u128) as i32 + 1,
+            };
+            sys_poll(&mut wait_set, timeout)?;
+        }
+    })
 }

@@ -70,7 +70,7 @@ fn deadline_after(ms: i32) -> Option<Instant> {
 impl SharedSocket {
     pub(crate) fn new(socket: Socket) -> Self {
         let events = Arc::new(EventCount::new());
-        socket.inbox().set_watcher(Some(events.clone()));
+        socket.inbox().add_watcher(events.clone());
         Self {
             inner: Arc::new(Inner {
                 socket: Mutex::new(socket),

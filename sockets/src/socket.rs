@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ringmq_engine::ShardRef;
+use ringmq_engine::event_fd::EventFd;
+use ringmq_engine::parker::Wake;
 use ringmq_transports::endpoint::{Endpoint, TcpEndpoint, endpoint_string, tcp_endpoint_string};
 use ringmq_transports::ipc::{self, IpcFile, IpcPath};
 use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
@@ -63,6 +65,8 @@ pub struct Socket {
     rcvmore: bool,
     /// A frame received early to answer `poll` (POLLIN), returned by the next `recv`.
     peeked: Option<Msg>,
+    /// Behind ZMQ_FD, once asked for.
+    event_fd: Option<Arc<EventFd>>,
 }
 
 impl std::fmt::Debug for Socket {
@@ -106,6 +110,7 @@ impl Socket {
             ipc_files: Vec::new(),
             rcvmore: false,
             peeked: None,
+            event_fd: None,
         })
     }
 
@@ -603,6 +608,54 @@ impl Socket {
         &self.inbox
     }
 
+    /// ZMQ_FD: a file descriptor that becomes readable when something may have changed for
+    /// this socket, to put it in the application's own epoll or io_uring loop. As with
+    /// libzmq's, it signals "look again", not "a message is there": when it is readable, ask
+    /// [`events`](Self::events) and send or receive (with DONTWAIT) until it says nothing is
+    /// ready; only then is waiting on the descriptor again safe.
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, Flags, PollEvents, SocketType};
+    /// let ctx = Context::new()?;
+    /// let mut pull = ctx.socket(SocketType::Pull)?;
+    /// pull.bind("tcp://127.0.0.1:*")?;
+    /// let fd = pull.fd()?;
+    /// let mut push = ctx.socket(SocketType::Push)?;
+    /// push.connect(&pull.last_endpoint())?;
+    /// push.send("hi", Flags::NONE)?;
+    /// loop {
+    ///     // The application's own loop would wait for `fd` to be readable here.
+    ///     let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    ///     // SAFETY: one valid pollfd.
+    ///     unsafe { libc::poll(&mut pfd, 1, 1000) };
+    ///     if pull.events()?.contains(PollEvents::POLLIN) {
+    ///         assert_eq!(pull.recv(Flags::DONTWAIT)?, "hi");
+    ///         break;
+    ///     }
+    /// }
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn fd(&mut self) -> Result<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        if self.event_fd.is_none() {
+            let efd = Arc::new(EventFd::new().map_err(|e| Error::io("ZMQ_FD: eventfd", e))?);
+            self.inbox.add_watcher(efd.clone());
+            // Readable at once, so the first look happens.
+            efd.wake();
+            self.event_fd = Some(efd);
+        }
+        Ok(self.event_fd.as_ref().expect("made above").as_raw_fd())
+    }
+
+    /// ZMQ_EVENTS: what the socket can do now without blocking (POLLIN, POLLOUT). Also makes
+    /// [`fd`](Self::fd) unreadable until the next change.
+    pub fn events(&mut self) -> Result<PollEvents> {
+        if let Some(efd) = &self.event_fd {
+            efd.reset();
+        }
+        self.readiness(PollEvents::POLLIN | PollEvents::POLLOUT)
+    }
+
     // ----- groups (RADIO and DISH) -----
 
     /// `zmq_join` (DISH): receive messages sent to `group` (up to 255 octets, no zero
@@ -658,6 +711,12 @@ impl Drop for Socket {
     /// Closes the socket like `zmq_close`: listeners stop at once; connections keep sending
     /// what was queued for up to LINGER, then close.
     fn drop(&mut self) {
+        if let Some(efd) = self.event_fd.take() {
+            // The inbox may outlive the socket a while (its sessions hold it): let the
+            // descriptor go now.
+            let waker: Arc<dyn Wake> = efd;
+            self.inbox.remove_watcher(&waker);
+        }
         let linger = Linger::from_option(self.options.linger());
         // Pipes that arrive from now on are let go by the closed inbox.
         for event in self.inbox.close() {

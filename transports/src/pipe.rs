@@ -53,8 +53,8 @@ pub struct SocketInbox {
     mailbox: Mailbox<SocketEvent>,
     parker: Parker,
     /// Also woken with the socket's own parker: a `poll` waiting on this socket among others,
-    /// or the threads sharing a thread-safe socket.
-    watcher: Mutex<Option<Arc<dyn Wake>>>,
+    /// the threads sharing a thread-safe socket, the eventfd behind a socket's ZMQ_FD.
+    watchers: Mutex<Vec<Arc<dyn Wake>>>,
 }
 
 impl SocketInbox {
@@ -74,18 +74,25 @@ impl SocketInbox {
 
     fn wake(&self) {
         self.parker.unpark();
-        if let Some(watcher) = &*self.watcher.lock().unwrap_or_else(|e| e.into_inner()) {
+        for watcher in self.watchers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             watcher.wake();
         }
     }
 
-    /// Makes every later event (and interruption) also wake `watcher`, or stops doing so with
-    /// `None`. Returns the watcher it replaces.
-    pub fn set_watcher(&self, watcher: Option<Arc<dyn Wake>>) -> Option<Arc<dyn Wake>> {
-        std::mem::replace(
-            &mut *self.watcher.lock().unwrap_or_else(|e| e.into_inner()),
-            watcher,
-        )
+    /// Makes every later event (and interruption) also wake `watcher`.
+    pub fn add_watcher(&self, watcher: Arc<dyn Wake>) {
+        self.watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(watcher);
+    }
+
+    /// Stops waking `watcher` (the same `Arc` that was added).
+    pub fn remove_watcher(&self, watcher: &Arc<dyn Wake>) {
+        self.watchers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|w| !Arc::ptr_eq(w, watcher));
     }
 
     /// Closes the inbox for good and returns the events still waiting.
