@@ -682,3 +682,23 @@ fn a_conflating_sub_still_sends_every_subscription() {
     seen.sort();
     assert_eq!(seen, [b"\x01a".to_vec(), b"\x01b".to_vec(), b"\x01c".to_vec()]);
 }
+
+#[test]
+fn a_reply_sent_just_before_the_peer_closes_still_reaches_req() {
+    use common::raw::{RawPeer, frame};
+    let ctx = context();
+    let mut req = ringmq_socket(&ctx, SocketType::Req);
+    req.bind("tcp://127.0.0.1:*").unwrap();
+    let mut rep = RawPeer::connect(&req.last_endpoint());
+    rep.handshake("REP");
+    req.send("question", Flags::NONE).unwrap();
+    assert_eq!(rep.read_frame(), (0x01, Vec::new()), "the delimiter");
+    assert_eq!(rep.read_frame(), (0x00, b"question".to_vec()));
+    // Reply, and close at once (as a peer that answers its last request and exits does).
+    rep.send(&frame(0x01, b""));
+    rep.send(&frame(0x00, b"answer"));
+    drop(rep);
+    // Let the reply and the disconnection both arrive before REQ looks.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(req.recv(Flags::NONE).unwrap(), "answer");
+}

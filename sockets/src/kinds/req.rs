@@ -67,13 +67,12 @@ impl SocketKind for Req {
     }
 
     fn detached(&mut self, _pipes: &mut Pipes, idx: usize) {
+        // Nothing more can be sent there, but the reply may be in the pipe already (a peer
+        // that replies and closes at once): it stays the reply pipe until it is drained.
+        // If the reply never came, the caller's recv blocks, as with libzmq (use a timeout,
+        // or REQ_RELAXED to send again).
         self.lb.remove(idx);
         self.fq.activate(idx);
-        if self.reply_pipe == Some(idx) {
-            // As libzmq: the reply can never come; the caller's recv blocks (use a timeout,
-            // or REQ_RELAXED to send again).
-            self.reply_pipe = None;
-        }
     }
 
     fn readable(&mut self, _pipes: &mut Pipes, idx: usize) {
@@ -218,6 +217,9 @@ impl Req {
     fn collect_finished(&mut self) {
         for idx in self.fq.take_finished() {
             self.lb.remove(idx);
+            if self.reply_pipe == Some(idx) {
+                self.reply_pipe = None;
+            }
             self.finished.push(idx);
         }
     }
