@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use ringmq_transports::Msg;
 use ringmq_transports::pipe::{PipeId, SocketPipe};
 
 /// One pipe of the socket.
@@ -69,6 +70,27 @@ impl Pipes {
 
     pub(crate) fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    /// The next whole message waiting in pipe `idx`, counted as read. `None` once the pipe
+    /// is empty, and then it sleeps (a Readable event comes with the next message) unless
+    /// its peer is gone.
+    pub(crate) fn next_message(&mut self, idx: usize) -> Option<Vec<Msg>> {
+        let entry = self.get(idx);
+        loop {
+            let Some(first) = entry.pipe.read() else {
+                if entry.detached || entry.pipe.sleep_reader() {
+                    return None;
+                }
+                continue;
+            };
+            let mut frames = vec![first];
+            while frames.last().is_some_and(Msg::more) {
+                frames.push(entry.pipe.read().expect("messages are published whole"));
+            }
+            entry.pipe.release();
+            return Some(frames);
+        }
     }
 }
 

@@ -326,9 +326,8 @@ impl Task for UdpReceiver {
         }
         if c.result >= 0 {
             if let Some(bid) = c.buffer_id() {
-                let data = cx.buffers().buffer(bid, c.result as usize).to_vec();
+                self.deliver(cx.buffers().buffer(bid, c.result as usize));
                 cx.buffers().recycle(bid);
-                self.deliver(&data);
             }
         }
         if self.stopping {

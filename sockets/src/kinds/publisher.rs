@@ -76,19 +76,7 @@ impl Publisher {
 
     /// Reads everything the pipe holds, then waits for a Readable event.
     fn drain(&mut self, pipes: &mut Pipes, idx: usize) {
-        loop {
-            let entry = pipes.get(idx);
-            let Some(first) = entry.pipe.read() else {
-                if entry.detached || entry.pipe.sleep_reader() {
-                    return;
-                }
-                continue;
-            };
-            let mut frames = vec![first];
-            while frames.last().is_some_and(Msg::more) {
-                frames.push(entry.pipe.read().expect("messages are published whole"));
-            }
-            entry.pipe.release();
+        while let Some(frames) = pipes.next_message(idx) {
             self.on_upstream(idx, frames);
         }
     }

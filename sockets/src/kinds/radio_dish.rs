@@ -38,19 +38,9 @@ pub(crate) struct Radio {
 impl Radio {
     /// Reads the joins and leaves a dish sent; anything else from a dish is discarded.
     fn drain(&mut self, pipes: &mut Pipes, idx: usize) {
-        loop {
-            let entry = pipes.get(idx);
-            let Some(frame) = entry.pipe.read() else {
-                if entry.detached || entry.pipe.sleep_reader() {
-                    return;
-                }
-                continue;
-            };
-            let mut more = frame.more();
-            while more {
-                more = entry.pipe.read().expect("messages are published whole").more();
-            }
-            entry.pipe.release();
+        while let Some(frames) = pipes.next_message(idx) {
+            // Only a message's first frame says anything to a RADIO.
+            let frame = &frames[0];
             if frame.is_routing_id() {
                 // A new connection on this pipe: its dish joins afresh.
                 self.leave_all(idx);

@@ -26,6 +26,21 @@ macro_rules! int_option {
     };
 }
 
+macro_rules! bool_option {
+    ($(#[$doc:meta])* $get:ident, $set:ident) => {
+        $(#[$doc])*
+        pub fn $get(&self) -> bool {
+            self.options.$get
+        }
+
+        $(#[$doc])*
+        pub fn $set(&mut self, on: bool) -> Result<()> {
+            self.options.$get = on;
+            Ok(())
+        }
+    };
+}
+
 impl Socket {
     // ----- options -----
 
@@ -280,61 +295,35 @@ impl Socket {
         self.set_type_option(TypeOption::ReqRelaxed(on))
     }
 
-    /// ZMQ_IMMEDIATE: queue messages only to peers whose connection is complete. Off (the
-    /// default), a `connect` queues messages at once (up to SNDHWM) and keeps them across
-    /// reconnections; on, a connected peer exists for the socket only while its connection
-    /// is up, and what was queued for it is dropped when the connection breaks. Applies to
-    /// later `connect` calls.
-    pub fn immediate(&self) -> bool {
-        self.options.immediate
-    }
-
-    /// ZMQ_IMMEDIATE (see [`immediate`](Self::immediate)).
-    pub fn set_immediate(&mut self, on: bool) -> Result<()> {
-        self.options.immediate = on;
-        Ok(())
-    }
-
-    /// ZMQ_CONFLATE: keep only the newest message in each incoming and outgoing queue,
-    /// ignoring SNDHWM and RCVHWM; for sockets that want the latest value, not every value.
-    /// Honoured by PUSH, PULL, DEALER, PUB and SUB (as in libzmq, other types ignore it);
-    /// applies to connections made after it is set. Unlike libzmq's, a multipart message is
-    /// kept whole, and subscriptions (SUB to PUB) are never conflated.
-    pub fn conflate(&self) -> bool {
-        self.options.conflate
-    }
-
-    /// ZMQ_CONFLATE (see [`conflate`](Self::conflate)).
-    pub fn set_conflate(&mut self, on: bool) -> Result<()> {
-        self.options.conflate = on;
-        Ok(())
-    }
+    bool_option!(
+        /// ZMQ_IMMEDIATE: queue messages only to peers whose connection is complete. Off (the
+        /// default), a `connect` queues messages at once (up to SNDHWM) and keeps them across
+        /// reconnections; on, a connected peer exists for the socket only while its connection
+        /// is up, and what was queued for it is dropped when the connection breaks. Applies to
+        /// later `connect` calls.
+        immediate, set_immediate
+    );
+    bool_option!(
+        /// ZMQ_CONFLATE: keep only the newest message in each incoming and outgoing queue,
+        /// ignoring SNDHWM and RCVHWM; for sockets that want the latest value, not every value.
+        /// Honoured by PUSH, PULL, DEALER, PUB and SUB (as in libzmq, other types ignore it);
+        /// applies to connections made after it is set. Unlike libzmq's, a multipart message is
+        /// kept whole, and subscriptions (SUB to PUB) are never conflated.
+        conflate, set_conflate
+    );
 
     int_option!(
         /// ZMQ_MULTICAST_HOPS: the TTL of multicast datagrams (udp:// RADIO). Default 1.
         multicast_hops, set_multicast_hops, multicast_hops, "ZMQ_MULTICAST_HOPS", 1
     );
 
-    /// ZMQ_MULTICAST_LOOP: whether this host's own members of a multicast group receive
-    /// what a udp:// RADIO sends to it. Default on.
-    pub fn multicast_loop(&self) -> bool {
-        self.options.multicast_loop
-    }
-
-    /// ZMQ_MULTICAST_LOOP (see [`multicast_loop`](Self::multicast_loop)).
-    pub fn set_multicast_loop(&mut self, on: bool) -> Result<()> {
-        self.options.multicast_loop = on;
-        Ok(())
-    }
-
-    /// ZMQ_IPV6: bind `*` to the IPv6 wildcard (dual-stack) and allow IPv6 peers for names.
-    pub fn ipv6(&self) -> bool {
-        self.options.ipv6
-    }
-
-    /// ZMQ_IPV6.
-    pub fn set_ipv6(&mut self, on: bool) -> Result<()> {
-        self.options.ipv6 = on;
-        Ok(())
-    }
+    bool_option!(
+        /// ZMQ_MULTICAST_LOOP: whether this host's own members of a multicast group receive
+        /// what a udp:// RADIO sends to it. Default on.
+        multicast_loop, set_multicast_loop
+    );
+    bool_option!(
+        /// ZMQ_IPV6: bind `*` to the IPv6 wildcard (dual-stack) and allow IPv6 peers for names.
+        ipv6, set_ipv6
+    );
 }
