@@ -1,5 +1,5 @@
 //! The same pattern tests over every transport that carries them (a matrix, not copies):
-//! tcp:// and ipc:// today; inproc:// joins the list when it is built.
+//! tcp://, ipc:// and inproc://.
 
 mod common;
 
@@ -7,12 +7,19 @@ use common::*;
 use ringmq::{Flags, Socket, SocketType};
 
 /// Where to bind, per transport (wildcards: the resolved endpoint is read back).
-const TRANSPORTS: [&str; 2] = ["tcp://127.0.0.1:*", "ipc://*"];
+/// (inproc names get a unique suffix per pair, as inproc has no wildcard.)
+const TRANSPORTS: [&str; 3] = ["tcp://127.0.0.1:*", "ipc://*", "inproc://matrix"];
 
 /// A bound socket of type `a` and a connected one of type `b`, over `transport`.
 fn pair(ctx: &ringmq::Context, transport: &str, a: SocketType, b: SocketType) -> (Socket, Socket) {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let mut x = ringmq_socket(ctx, a);
-    x.bind(transport).unwrap();
+    if transport.starts_with("inproc://") {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        x.bind(&format!("{transport}-{n}")).unwrap();
+    } else {
+        x.bind(transport).unwrap();
+    }
     let mut y = ringmq_socket(ctx, b);
     y.connect(&x.last_endpoint()).unwrap();
     (x, y)

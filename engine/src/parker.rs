@@ -4,7 +4,7 @@
 //! finds none, and parks cannot miss a wake-up sent in between.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::futex;
 
@@ -43,6 +43,29 @@ impl Parker {
     /// returned) or `deadline` passes. Returns `false` on timeout. Only one thread may park
     /// on a given parker at a time.
     pub fn park(&self, deadline: Option<Instant>) -> bool {
+        self.park_after_spin(deadline, Duration::ZERO)
+    }
+
+    /// Like [`park`](Self::park), but first watches for the wake-up without sleeping for up
+    /// to `spin` (never past `deadline`): a wake-up that comes within it then costs neither
+    /// side a syscall, at the price of that much CPU time.
+    pub fn park_after_spin(&self, deadline: Option<Instant>, spin: Duration) -> bool {
+        if !spin.is_zero() && self.state.load(Ordering::Relaxed) != NOTIFIED {
+            let start = Instant::now();
+            let until = deadline.map_or(start + spin, |d| d.min(start + spin));
+            'spin: loop {
+                // Look often, read the clock seldom.
+                for _ in 0..16 {
+                    if self.state.load(Ordering::Relaxed) == NOTIFIED {
+                        break 'spin;
+                    }
+                    std::hint::spin_loop();
+                }
+                if Instant::now() >= until {
+                    break;
+                }
+            }
+        }
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
@@ -102,6 +125,22 @@ mod tests {
         let p = Parker::new();
         p.unpark();
         assert!(p.park(Some(Instant::now() + Duration::from_secs(5))));
+    }
+
+    #[test]
+    fn a_wake_up_during_the_spin_is_taken_without_sleeping() {
+        let p = Arc::new(Parker::new());
+        let p2 = p.clone();
+        let t = std::thread::spawn(move || p2.unpark());
+        assert!(p.park_after_spin(
+            Some(Instant::now() + Duration::from_secs(5)),
+            Duration::from_millis(50)
+        ));
+        t.join().unwrap();
+        // Spinning never outlasts the deadline.
+        let start = Instant::now();
+        assert!(!p.park_after_spin(Some(start + Duration::from_millis(5)), Duration::from_secs(5)));
+        assert!(start.elapsed() < Duration::from_secs(1));
     }
 
     #[test]

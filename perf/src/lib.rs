@@ -28,18 +28,49 @@ impl PerfArgs {
             eprintln!("usage: {tool} <{address_kind}> <message-size> <{count_kind}>");
             exit(1);
         }
-        let parse = |s: &str, what: &str| -> u64 {
-            s.parse().unwrap_or_else(|_| {
-                eprintln!("{tool}: bad {what} '{s}'");
-                exit(1);
-            })
-        };
         Self {
             address: args[1].clone(),
-            message_size: parse(&args[2], "message size") as usize,
-            count: parse(&args[3], count_kind),
+            message_size: number(tool, "message size", &args[2]) as usize,
+            count: number(tool, count_kind, &args[3]),
         }
     }
+}
+
+/// `<message-size> <count>` as libzmq's inproc_thr and inproc_lat take them.
+#[derive(Clone, Copy, Debug)]
+pub struct InprocArgs {
+    /// Message size in bytes.
+    pub message_size: usize,
+    /// Message (or round-trip) count.
+    pub count: u64,
+}
+
+impl InprocArgs {
+    /// Parses `std::env::args()` or exits with libzmq's usage line.
+    pub fn from_env(tool: &str, count_kind: &str) -> Self {
+        let args: Vec<String> = std::env::args().collect();
+        Self::parse(tool, count_kind, &args)
+    }
+
+    /// Parses `[program, size, count]` or exits with libzmq's usage line.
+    pub fn parse(tool: &str, count_kind: &str, args: &[String]) -> Self {
+        if args.len() != 3 {
+            eprintln!("usage: {tool} <message-size> <{count_kind}>");
+            exit(1);
+        }
+        Self {
+            message_size: number(tool, "message size", &args[1]) as usize,
+            count: number(tool, count_kind, &args[2]),
+        }
+    }
+}
+
+/// A numeric argument, or exit naming it.
+fn number(tool: &str, what: &str, text: &str) -> u64 {
+    text.parse().unwrap_or_else(|_| {
+        eprintln!("{tool}: bad {what} '{text}'");
+        exit(1);
+    })
 }
 
 /// Prints local_thr's result lines exactly as libzmq does.

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use ringmq::{Context, Flags, Msg, Socket, SocketType};
 
-use crate::{PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
+use crate::{InprocArgs, PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
 
 /// A context and a socket of type `t`, bound to or connected to `address`.
 fn open(t: SocketType, bind: bool, address: &str) -> (Context, Socket) {
@@ -76,4 +76,68 @@ pub fn remote_lat(args: &PerfArgs) {
     print_latency(args.message_size, args.count, start.elapsed(), &histogram);
     drop(s);
     let _ = ctx.term();
+}
+
+/// `inproc_thr`: one context, a PULL bound to `inproc://thr_test` and a PUSH thread
+/// sending `count` messages; prints the throughput from the first message on, as libzmq's.
+pub fn inproc_thr(args: &InprocArgs) {
+    let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
+    let mut pull = ctx.socket(SocketType::Pull).unwrap_or_else(|e| die("socket", e));
+    pull.bind("inproc://thr_test").unwrap_or_else(|e| die("bind", e));
+    let (size, count) = (args.message_size, args.count);
+    let sender_ctx = ctx.clone();
+    let sender = std::thread::spawn(move || {
+        let mut push = sender_ctx
+            .socket(SocketType::Push)
+            .unwrap_or_else(|e| die("socket", e));
+        push.connect("inproc://thr_test")
+            .unwrap_or_else(|e| die("connect", e));
+        let payload = vec![0u8; size];
+        for _ in 0..count {
+            push.send(&payload[..], Flags::NONE)
+                .unwrap_or_else(|e| die("send", e));
+        }
+    });
+    let first = pull.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+    check_size(size, first.len());
+    let start = Instant::now();
+    for _ in 1..count {
+        check_size(
+            size,
+            pull.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e)).len(),
+        );
+    }
+    print_throughput(size, count, start.elapsed());
+    sender.join().unwrap_or_else(|_| die("sender", "panicked"));
+}
+
+/// `inproc_lat`: a REP bound to `inproc://lat_test` echoing on a thread, and a REQ doing
+/// `count` round trips; prints the average and the round-trip percentiles.
+pub fn inproc_lat(args: &InprocArgs) {
+    let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
+    let mut rep = ctx.socket(SocketType::Rep).unwrap_or_else(|e| die("socket", e));
+    rep.bind("inproc://lat_test").unwrap_or_else(|e| die("bind", e));
+    let (size, count) = (args.message_size, args.count);
+    let echo = std::thread::spawn(move || {
+        for _ in 0..count {
+            let m = rep.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+            rep.send(m, Flags::NONE).unwrap_or_else(|e| die("send", e));
+        }
+    });
+    let mut req = ctx.socket(SocketType::Req).unwrap_or_else(|e| die("socket", e));
+    req.connect("inproc://lat_test")
+        .unwrap_or_else(|e| die("connect", e));
+    let payload = Msg::from(vec![0u8; size]);
+    let mut histogram = latency_histogram();
+    let start = Instant::now();
+    for _ in 0..count {
+        let t0 = Instant::now();
+        req.send(payload.clone(), Flags::NONE)
+            .unwrap_or_else(|e| die("send", e));
+        let m = req.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+        check_size(size, m.len());
+        let _ = histogram.record(t0.elapsed().as_nanos() as u64);
+    }
+    print_latency(size, count, start.elapsed(), &histogram);
+    echo.join().unwrap_or_else(|_| die("echo", "panicked"));
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use ringmq_engine::ring::RingSetup;
 use ringmq_engine::{ShardConfig, ShardHandle, ShardRef};
+use ringmq_transports::inproc::InprocRegistry;
 use ringmq_transports::pipe::SocketInbox;
 use ringmq_transports::tcp::SocketId;
 use ringmq_transports::{Error, Result, SocketType};
@@ -25,7 +26,13 @@ pub struct ContextBuilder {
     recv_buffer_size: u32,
     ring_setup: RingSetup,
     max_drop_wait: Duration,
+    busy_poll: Duration,
 }
+
+/// How long a waiting socket watches for its wake-up before it sleeps on a futex, at the
+/// least (see [`ContextBuilder::busy_poll`]): long enough that a peer answering at once
+/// on another core costs neither side a syscall, short enough not to matter as CPU time.
+pub const BRIEF_SPIN: Duration = Duration::from_micros(2);
 
 impl Default for ContextBuilder {
     fn default() -> Self {
@@ -37,6 +44,7 @@ impl Default for ContextBuilder {
             recv_buffer_size: 32 * 1024,
             ring_setup: RingSetup::Best,
             max_drop_wait: Duration::from_secs(5),
+            busy_poll: Duration::ZERO,
         }
     }
 }
@@ -83,6 +91,15 @@ impl ContextBuilder {
         self
     }
 
+    /// Busy-polling: a socket that must wait first watches for its wake-up for up to this
+    /// long, burning its core, before it sleeps. Off by default (only a brief spin of
+    /// [`BRIEF_SPIN`]); worth a few tens of microseconds to latency-sensitive users with
+    /// cores to spare.
+    pub fn busy_poll(mut self, spin: Duration) -> Self {
+        self.busy_poll = spin;
+        self
+    }
+
     /// Starts the shards.
     pub fn build(self) -> Result<Context> {
         let count = match self.shards {
@@ -118,6 +135,8 @@ impl ContextBuilder {
             stopped: AtomicBool::new(false),
             next_socket_id: AtomicU64::new(1),
             max_drop_wait: self.max_drop_wait,
+            inproc: InprocRegistry::default(),
+            spin_before_sleep: self.busy_poll.max(BRIEF_SPIN),
         });
         Ok(Context {
             inner,
@@ -142,6 +161,10 @@ pub(crate) struct ContextInner {
     stopped: AtomicBool,
     next_socket_id: AtomicU64,
     max_drop_wait: Duration,
+    /// The context's `inproc://` names.
+    pub(crate) inproc: InprocRegistry,
+    /// How long a waiting socket spins before it sleeps.
+    pub(crate) spin_before_sleep: Duration,
 }
 
 impl std::fmt::Debug for ContextInner {

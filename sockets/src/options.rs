@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ringmq_transports::tcp::{TcpOptions, TcpTuning};
+use ringmq_transports::inproc::InprocPeer;
+use ringmq_transports::pipe::SocketInbox;
+use ringmq_transports::tcp::{SocketId, TcpOptions, TcpTuning};
 use ringmq_transports::zmtp::ZmtpConfig;
 use ringmq_transports::{Error, Result, SocketType};
 
@@ -94,17 +96,7 @@ impl SocketOptions {
             (self.reconnect_ivl >= 0).then(|| Duration::from_millis(self.reconnect_ivl as u64));
         tcp.reconnect_ivl_max = ms(self.reconnect_ivl_max);
         tcp.backlog = self.backlog;
-        // libzmq honours CONFLATE for these types only. Unlike libzmq we conflate only the
-        // direction messages flow in, never subscriptions (a conflated SUB would otherwise
-        // tell its publishers only its last subscription).
-        if self.conflate {
-            tcp.conflate = match self.socket_type {
-                SocketType::Push | SocketType::Pub => (true, false),
-                SocketType::Pull | SocketType::Sub => (false, true),
-                SocketType::Dealer => (true, true),
-                _ => (false, false),
-            };
-        }
+        tcp.conflate = self.conflate_directions();
         tcp.tuning = TcpTuning {
             sndbuf: opt(self.sndbuf).filter(|&v| v > 0),
             rcvbuf: opt(self.rcvbuf).filter(|&v| v > 0),
@@ -114,6 +106,35 @@ impl SocketOptions {
             keepalive_intvl: opt(self.tcp_keepalive_intvl),
         };
         Arc::new(tcp)
+    }
+
+    /// CONFLATE as (outgoing, incoming). libzmq honours CONFLATE for these types only.
+    /// Unlike libzmq we conflate only the direction messages flow in, never subscriptions
+    /// (a conflated SUB would otherwise tell its publishers only its last subscription).
+    fn conflate_directions(&self) -> (bool, bool) {
+        if !self.conflate {
+            return (false, false);
+        }
+        match self.socket_type {
+            SocketType::Push | SocketType::Pub => (true, false),
+            SocketType::Pull | SocketType::Sub => (false, true),
+            SocketType::Dealer => (true, true),
+            _ => (false, false),
+        }
+    }
+
+    /// What this socket brings to an inproc pipe made now.
+    pub(crate) fn inproc_peer(&self, socket: SocketId, inbox: Arc<SocketInbox>) -> InprocPeer {
+        InprocPeer {
+            inbox,
+            socket,
+            socket_type: self.socket_type,
+            routing_id: self.routing_id.clone(),
+            sndhwm: self.sndhwm as usize,
+            rcvhwm: self.rcvhwm as usize,
+            conflate: self.conflate_directions(),
+            immediate: self.immediate,
+        }
     }
 
     /// LINGER as a duration (`None` = infinite).

@@ -189,7 +189,6 @@ impl ActiveSet {
         self.position(idx).is_some()
     }
 
-    #[cfg(test)]
     pub(crate) fn active_len(&self) -> usize {
         self.active
     }

@@ -145,6 +145,7 @@ impl Socket {
             Endpoint::Tcp(tcp) => tcp.resolve_bind(endpoint, self.options.ipv6)?,
             Endpoint::Udp(udp) => return self.bind_udp(endpoint, &udp),
             Endpoint::Ipc(path) => return self.bind_ipc(endpoint, &path),
+            Endpoint::Inproc(name) => return self.bind_inproc(endpoint, &name),
         };
         let (fd, local) =
             sys::listen(&addr, self.options.backlog).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
@@ -175,6 +176,7 @@ impl Socket {
             }
             Endpoint::Ipc(path) => (path.connect_addr(endpoint)?, None),
             Endpoint::Udp(udp) => return self.connect_udp(endpoint, &udp).map(Some),
+            Endpoint::Inproc(name) => return self.connect_inproc(endpoint, &name),
         };
         let options = self.options.tcp_options();
         let mut attached = None;
@@ -241,6 +243,44 @@ impl Socket {
         self.bound.push((endpoint.to_owned(), resolved.clone()));
         self.last_endpoint = resolved;
         Ok(())
+    }
+
+    /// inproc:// carries ZMTP messages between sockets; STREAM's raw bytes have no place
+    /// there (libzmq refuses it too).
+    fn check_inproc(&self, endpoint: &str) -> Result<()> {
+        if self.options.socket_type.is_raw() {
+            return Err(Error::NotSupported(format!(
+                "'{endpoint}': STREAM sockets speak raw tcp://, not inproc://"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Binds an inproc name: peers that connected before the bind join now.
+    fn bind_inproc(&mut self, endpoint: &str, name: &str) -> Result<()> {
+        self.check_inproc(endpoint)?;
+        let me = self.options.inproc_peer(self.id, self.inbox.clone());
+        for waiting in self.ctx.inproc.bind(name, me.clone())? {
+            self.attach_pipe(waiting.complete(&me));
+        }
+        self.bound.push((endpoint.to_owned(), endpoint.to_owned()));
+        self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    /// Connects to an inproc name, bound or not yet: the pipe is there at once either way
+    /// (under IMMEDIATE, only once the name is bound).
+    fn connect_inproc(&mut self, endpoint: &str, name: &str) -> Result<Option<usize>> {
+        self.check_inproc(endpoint)?;
+        let me = self.options.inproc_peer(self.id, self.inbox.clone());
+        let attached = self
+            .ctx
+            .inproc
+            .connect(name, endpoint, me)
+            .and_then(|pipe| self.attach_pipe(pipe));
+        self.connected.push(endpoint.to_owned());
+        self.last_endpoint = endpoint.to_owned();
+        Ok(attached)
     }
 
     /// `udp://` is for RADIO (connect) and DISH (bind) only, as in libzmq.
@@ -329,6 +369,11 @@ impl Socket {
         let (_, resolved) = self.bound.remove(position);
         // An ipc:// socket file goes with its endpoint.
         self.ipc_files.retain(|(bound, _)| *bound != resolved);
+        if let Ok(Endpoint::Inproc(name)) = Endpoint::parse(&resolved) {
+            self.ctx.inproc.unbind(&name, self.id);
+            self.drop_pipes_from(&resolved);
+            return Ok(());
+        }
         let socket_id = self.id;
         let listener = resolved.clone();
         self.shard.run(move |cx| {
@@ -348,6 +393,10 @@ impl Socket {
             .ok_or_else(|| Error::NotFound(format!("'{endpoint}' is not connected on this socket")))?;
         self.connected.remove(position);
         self.drop_pipes_from(endpoint);
+        if let Ok(Endpoint::Inproc(name)) = Endpoint::parse(endpoint) {
+            self.ctx.inproc.cancel_pending(&name, self.id);
+            return Ok(());
+        }
         let (socket_id, origin) = (self.id, endpoint.to_owned());
         self.shard
             .run(move |cx| tcp::cancel_connects(cx, socket_id, Some(&origin)));
@@ -398,7 +447,7 @@ impl Socket {
         while let Some(event) = self.events.pop_front() {
             match event {
                 SocketEvent::Attached(pipe) => {
-                    self.attach_pipe(pipe);
+                    self.attach_pipe(*pipe);
                 }
                 SocketEvent::Readable(id) => {
                     if let Some(idx) = self.pipes.index_of(id) {
@@ -443,7 +492,7 @@ impl Socket {
         if self.inbox.has_pending() {
             return Ok(true);
         }
-        let woken = self.inbox.wait(deadline);
+        let woken = self.inbox.wait_after_spin(deadline, self.ctx.spin_before_sleep);
         self.check_term()?;
         Ok(woken || self.inbox.has_pending())
     }
@@ -737,6 +786,7 @@ impl Drop for Socket {
             self.shard
                 .run(move |cx| tcp::cancel_connects(cx, socket_id, None));
         }
+        self.ctx.inproc.socket_closed(self.id, self.options.linger == 0);
         self.ctx.socket_closed(self.id);
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! This crate owns endpoints (parsing and resolution), the ZMTP 3.1 codec as a sans-IO state
 //! machine ([`zmtp`]), the pipes that join a socket to its connections ([`pipe`]), the TCP
-//! transport that runs on a shard ([`tcp`]): listeners, connections, reconnection, and the
-//! UDP transport of RADIO and DISH ([`udp`]). It also
+//! transport that runs on a shard ([`tcp`]): listeners, connections, reconnection, the
+//! UDP transport of RADIO and DISH ([`udp`]), and `inproc://` ([`inproc`]), where two
+//! sockets share a pipe with no shard between them. It also
 //! defines [`Msg`] and the [`Error`] type of the public API, the lowest crate that needs them.
 //!
 //! It knows nothing of socket-type semantics (routing, envelopes, subscriptions): those live
@@ -13,6 +14,7 @@
 pub mod codec;
 pub mod endpoint;
 pub mod error;
+pub mod inproc;
 pub mod ipc;
 pub mod msg;
 pub mod pipe;

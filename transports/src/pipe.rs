@@ -2,7 +2,8 @@
 //!
 //! A pipe is two SPSC frame queues, one per direction, with the socket holding one end
 //! ([`SocketPipe`], used on the application thread) and a shard-side session holding the
-//! other ([`ShardPipe`]). Each end tells the other when it must be woken: the socket wakes the
+//! other ([`ShardPipe`]) — or, for inproc, another socket holding the other socket end
+//! ([`inproc_pipe`]), with no shard on the path at all. Each end tells the other when it must be woken: the socket wakes the
 //! session through the shard's mailbox ([`ShardRef::wake`]); the session tells the socket
 //! through the socket's [`SocketInbox`]. Both only when the SPSC queue says the other side
 //! sleeps, so a busy stream sends no wake-ups at all.
@@ -13,7 +14,7 @@
 //! and the socket reads what is left before forgetting the pipe.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,7 +36,7 @@ const NO_SESSION: u64 = u64::MAX;
 #[derive(Debug)]
 pub enum SocketEvent {
     /// A new peer completed its handshake on a bound endpoint: here is its pipe.
-    Attached(SocketPipe),
+    Attached(Box<SocketPipe>),
     /// A pipe the socket was waiting on has messages.
     Readable(PipeId),
     /// A pipe the socket was waiting on has room.
@@ -55,6 +56,8 @@ pub struct SocketInbox {
     /// Also woken with the socket's own parker: a `poll` waiting on this socket among others,
     /// the threads sharing a thread-safe socket, the eventfd behind a socket's ZMQ_FD.
     watchers: Mutex<Vec<Arc<dyn Wake>>>,
+    /// `watchers` is not empty: lets the common wake-up skip its lock.
+    watched: AtomicBool,
 }
 
 impl SocketInbox {
@@ -74,25 +77,29 @@ impl SocketInbox {
 
     fn wake(&self) {
         self.parker.unpark();
-        for watcher in self.watchers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            watcher.wake();
+        // The fences pair with `add_watcher`'s: of "event pushed, then look for watchers"
+        // and "watcher added, then look at the socket", one sees the other.
+        fence(Ordering::SeqCst);
+        if self.watched.load(Ordering::Relaxed) {
+            for watcher in self.watchers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                watcher.wake();
+            }
         }
     }
 
     /// Makes every later event (and interruption) also wake `watcher`.
     pub fn add_watcher(&self, watcher: Arc<dyn Wake>) {
-        self.watchers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(watcher);
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        watchers.push(watcher);
+        self.watched.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
     }
 
     /// Stops waking `watcher` (the same `Arc` that was added).
     pub fn remove_watcher(&self, watcher: &Arc<dyn Wake>) {
-        self.watchers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|w| !Arc::ptr_eq(w, watcher));
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        watchers.retain(|w| !Arc::ptr_eq(w, watcher));
+        self.watched.store(!watchers.is_empty(), Ordering::Relaxed);
     }
 
     /// Closes the inbox for good and returns the events still waiting.
@@ -119,6 +126,12 @@ impl SocketInbox {
     /// Waits for an event or interruption until `deadline`; `false` on timeout.
     pub fn wait(&self, deadline: Option<Instant>) -> bool {
         self.parker.park(deadline)
+    }
+
+    /// Like [`wait`](Self::wait), watching for the event without sleeping for up to `spin`
+    /// first (see [`Parker::park_after_spin`]).
+    pub fn wait_after_spin(&self, deadline: Option<Instant>, spin: Duration) -> bool {
+        self.parker.park_after_spin(deadline, spin)
     }
 }
 
@@ -158,7 +171,6 @@ struct PipeShared {
     socket_gone: AtomicBool,
     linger: Mutex<Linger>,
     origin: Option<String>,
-    connected: bool,
 }
 
 impl PipeShared {
@@ -204,13 +216,15 @@ pub fn pipe(
         socket_gone: AtomicBool::new(false),
         linger: Mutex::new(Linger::Forever),
         origin,
-        connected,
     });
     let (to_peer_w, to_peer_r) = direction(limits.sndhwm, limits.conflate_out);
     let (to_socket_w, to_socket_r) = direction(limits.rcvhwm, limits.conflate_in);
     (
         SocketPipe {
-            shared: shared.clone(),
+            id: shared.id,
+            origin: shared.origin.clone(),
+            connected,
+            peer: PeerLink::Session(shared.clone()),
             out: to_peer_w,
             inp: to_socket_r,
         },
@@ -225,25 +239,37 @@ pub fn pipe(
 /// The socket's end of a pipe (application thread).
 #[derive(Debug)]
 pub struct SocketPipe {
-    shared: Arc<PipeShared>,
+    id: PipeId,
+    origin: Option<String>,
+    connected: bool,
+    peer: PeerLink,
     out: FrameWriter,
     inp: FrameReader,
+}
+
+/// Who holds the other end of a socket's pipe, and so how it is woken.
+#[derive(Debug)]
+enum PeerLink {
+    /// A session on a shard (tcp, ipc, udp): woken through the shard's mailbox.
+    Session(Arc<PipeShared>),
+    /// Another socket (inproc): woken through that socket's inbox.
+    Socket(InprocLink),
 }
 
 impl SocketPipe {
     /// The pipe's id.
     pub fn id(&self) -> PipeId {
-        self.shared.id
+        self.id
     }
 
     /// The endpoint this pipe belongs to, if any.
     pub fn origin(&self) -> Option<&str> {
-        self.shared.origin.as_deref()
+        self.origin.as_deref()
     }
 
     /// `true` if the socket connected to the peer (`false`: accepted on a bound endpoint).
     pub fn is_connected(&self) -> bool {
-        self.shared.connected
+        self.connected
     }
 
     /// Whether a new outgoing message may start (SNDHWM).
@@ -259,11 +285,21 @@ impl SocketPipe {
         self.out.write(msg);
     }
 
-    /// Publishes complete messages and wakes the session if it sleeps.
+    /// Publishes complete messages and wakes the peer if it sleeps.
     #[inline]
     pub fn flush(&mut self) {
         if self.out.flush() {
-            self.shared.wake_session();
+            self.wake_peer(SocketEvent::Readable);
+        }
+    }
+
+    /// Tells the other end that it has work: input to read (`Readable`) or room to write
+    /// (`Writable`). A session learns which from its pipe; a socket from the event.
+    #[cold]
+    fn wake_peer(&mut self, event: fn(PipeId) -> SocketEvent) {
+        match &mut self.peer {
+            PeerLink::Session(shared) => shared.wake_session(),
+            PeerLink::Socket(link) => link.post(event(self.id)),
         }
     }
 
@@ -295,11 +331,11 @@ impl SocketPipe {
         self.inp.has_data()
     }
 
-    /// Counts what was read against RCVHWM; wakes the session if it waits for room.
+    /// Counts what was read against RCVHWM; wakes the peer if it waits for room.
     #[inline]
     pub fn release(&mut self) {
         if self.inp.release() {
-            self.shared.wake_session();
+            self.wake_peer(SocketEvent::Writable);
         }
     }
 
@@ -310,21 +346,155 @@ impl SocketPipe {
         self.inp.sleep()
     }
 
-    /// Sets how long the session may keep sending after this end is dropped.
+    /// Waits a moment (a few dozen spin-loop hints, well under a microsecond) for input
+    /// before the caller puts the pipe to sleep. A reader faster than its writer otherwise
+    /// empties the queue at every message and pays for a sleep, a wake-up event and a
+    /// contended cache line each time; pausing lets a few messages gather and be read as
+    /// one batch. `true` if input came.
+    pub fn pause_for_incoming(&mut self) -> bool {
+        for _ in 0..4 {
+            for _ in 0..8 {
+                std::hint::spin_loop();
+            }
+            if self.inp.has_data() {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Sets how long the session may keep sending after this end is dropped. An inproc
+    /// pipe has no session: what was sent is already with the peer, which reads it all.
     pub fn set_linger(&self, linger: Linger) {
-        *self.shared.linger.lock().unwrap_or_else(|e| e.into_inner()) = linger;
+        if let PeerLink::Session(shared) = &self.peer {
+            *shared.linger.lock().unwrap_or_else(|e| e.into_inner()) = linger;
+        }
     }
 
     /// Changes the outgoing high-water mark for messages begun from now on.
     pub fn set_sndhwm(&mut self, hwm: usize) {
         self.out.set_hwm(hwm);
     }
+
+    /// Inproc: makes this end, made before any socket owned it (connect before bind),
+    /// the end of the socket whose inbox is `inbox`. If the peer already let go, a
+    /// [`SocketEvent::Detached`] follows at once.
+    pub fn adopt(&mut self, inbox: Arc<SocketInbox>) {
+        if let PeerLink::Socket(link) = &self.peer {
+            link.adopt(self.id, inbox);
+        }
+    }
 }
 
 impl Drop for SocketPipe {
     fn drop(&mut self) {
-        self.shared.socket_gone.store(true, Ordering::SeqCst);
-        self.shared.wake_session();
+        match &self.peer {
+            PeerLink::Session(shared) => {
+                shared.socket_gone.store(true, Ordering::SeqCst);
+                shared.wake_session();
+            }
+            PeerLink::Socket(link) => link.let_go(self.id),
+        }
+    }
+}
+
+/// Creates an inproc pipe: two socket ends joined directly, no shard in between.
+/// `a` is the connecting socket's side and `b` the binding one's; each side gives its
+/// inbox (`None` for a side no socket owns yet, see [`SocketPipe::adopt`]), its origin and
+/// the limits of its outgoing direction (`sndhwm` and `conflate_out` are read; the reader's
+/// RCVHWM is already added in by the caller).
+pub fn inproc_pipe(a: InprocSide, b: InprocSide) -> (SocketPipe, SocketPipe) {
+    let id = NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed);
+    let shared = Arc::new(Mutex::new(InprocState {
+        inboxes: [a.inbox.clone(), b.inbox.clone()],
+        gone: [false, false],
+    }));
+    let (a_to_b_w, a_to_b_r) = direction(a.hwm, a.conflate);
+    let (b_to_a_w, b_to_a_r) = direction(b.hwm, b.conflate);
+    let end = |side: usize, origin: String, connected, out, inp, peer_inbox| SocketPipe {
+        id,
+        origin: Some(origin),
+        connected,
+        peer: PeerLink::Socket(InprocLink {
+            shared: shared.clone(),
+            side,
+            peer_inbox,
+        }),
+        out,
+        inp,
+    };
+    let a_end = end(0, a.origin, true, a_to_b_w, b_to_a_r, b.inbox);
+    let b_end = end(1, b.origin, false, b_to_a_w, a_to_b_r, a.inbox);
+    (a_end, b_end)
+}
+
+/// One side of an inproc pipe, as [`inproc_pipe`] takes it.
+#[derive(Debug)]
+pub struct InprocSide {
+    /// The owning socket's inbox, if a socket owns this side yet.
+    pub inbox: Option<Arc<SocketInbox>>,
+    /// The endpoint, for unbind/disconnect.
+    pub origin: String,
+    /// Bound of this side's outgoing direction in messages (0 = none).
+    pub hwm: usize,
+    /// The outgoing direction keeps only the newest message (CONFLATE).
+    pub conflate: bool,
+}
+
+/// What both ends of an inproc pipe know: whose inboxes to wake, and who let go.
+#[derive(Debug)]
+struct InprocState {
+    inboxes: [Option<Arc<SocketInbox>>; 2],
+    gone: [bool; 2],
+}
+
+#[derive(Debug)]
+struct InprocLink {
+    shared: Arc<Mutex<InprocState>>,
+    /// 0: the connecting side, 1: the binding side.
+    side: usize,
+    /// The peer's inbox once known (cached so that a wake-up takes no lock).
+    peer_inbox: Option<Arc<SocketInbox>>,
+}
+
+impl InprocLink {
+    fn state(&self) -> std::sync::MutexGuard<'_, InprocState> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn post(&mut self, event: SocketEvent) {
+        if self.peer_inbox.is_none() {
+            // Not adopted when this end was made: a wake-up is owed only once the peer
+            // slept on the pipe, which it cannot do before it owns it.
+            let known = self.state().inboxes[1 - self.side].clone();
+            self.peer_inbox = known;
+        }
+        if let Some(inbox) = &self.peer_inbox {
+            inbox.post(event);
+        }
+    }
+
+    fn adopt(&self, id: PipeId, inbox: Arc<SocketInbox>) {
+        let peer_gone = {
+            let mut state = self.state();
+            state.inboxes[self.side] = Some(inbox.clone());
+            state.gone[1 - self.side]
+        };
+        if peer_gone {
+            inbox.post(SocketEvent::Detached(id));
+        }
+    }
+
+    /// This end is dropped: the peer reads what is left, then lets go too.
+    fn let_go(&self, id: PipeId) {
+        let peer = {
+            let mut state = self.state();
+            state.gone[self.side] = true;
+            state.inboxes[1 - self.side].clone()
+        };
+        if let Some(inbox) = peer {
+            inbox.post(SocketEvent::Detached(id));
+        }
     }
 }
 
@@ -435,5 +605,106 @@ impl Drop for ShardPipe {
         if !self.shared.socket_gone.load(Ordering::Acquire) {
             self.shared.inbox.post(SocketEvent::Detached(self.shared.id));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(inbox: Option<Arc<SocketInbox>>, hwm: usize) -> InprocSide {
+        InprocSide {
+            inbox,
+            origin: "inproc://test".into(),
+            hwm,
+            conflate: false,
+        }
+    }
+
+    /// Waits for the next event of `inbox`.
+    fn next_event(inbox: &SocketInbox, events: &mut VecDeque<SocketEvent>) -> SocketEvent {
+        loop {
+            if let Some(event) = events.pop_front() {
+                return event;
+            }
+            inbox.drain_into(events);
+            if events.is_empty() {
+                inbox.wait(None);
+            }
+        }
+    }
+
+    /// Two threads, each owning one end of an inproc pipe, with wake-ups through their
+    /// inboxes only: every message arrives whole and in order with a small queue (so both
+    /// sides sleep and wake each other), and the reader learns the writer let go.
+    #[test]
+    fn inproc_ends_wake_each_other_and_report_letting_go() {
+        const MESSAGES: u32 = if cfg!(miri) { 60 } else { 20_000 };
+        let (writer_inbox, reader_inbox) = (SocketInbox::new(), SocketInbox::new());
+        let (mut writer, mut reader) = inproc_pipe(
+            side(Some(writer_inbox.clone()), 3),
+            side(Some(reader_inbox.clone()), 3),
+        );
+        let sender = std::thread::spawn(move || {
+            let mut events = VecDeque::new();
+            for i in 0..MESSAGES {
+                while !writer.writable_or_sleep() {
+                    match next_event(&writer_inbox, &mut events) {
+                        SocketEvent::Writable(id) => assert_eq!(id, writer.id()),
+                        other => panic!("unexpected {other:?}"),
+                    }
+                }
+                writer.write(Msg::from(i.to_le_bytes().to_vec()).with_more(true));
+                writer.write(Msg::from(vec![i as u8; (i % 5) as usize]));
+                writer.flush();
+            }
+        });
+        let mut events = VecDeque::new();
+        let mut expected = 0u32;
+        let mut detached = false;
+        loop {
+            match reader.read() {
+                Some(first) => {
+                    assert!(first.more());
+                    assert_eq!(&first[..], expected.to_le_bytes());
+                    let second = reader.read().expect("published whole");
+                    assert_eq!(second.len(), (expected % 5) as usize);
+                    expected += 1;
+                    reader.release();
+                }
+                None if detached => break,
+                None => {
+                    if reader.sleep_reader() {
+                        match next_event(&reader_inbox, &mut events) {
+                            SocketEvent::Readable(_) => {}
+                            SocketEvent::Detached(id) => {
+                                assert_eq!(id, reader.id());
+                                detached = true;
+                            }
+                            other => panic!("unexpected {other:?}"),
+                        }
+                    }
+                }
+            }
+        }
+        sender.join().unwrap();
+        assert_eq!(expected, MESSAGES);
+    }
+
+    /// An end made before its socket existed (connect before bind) learns at adoption
+    /// that its peer already let go, and still reads what the peer sent.
+    #[test]
+    fn an_adopted_end_reads_what_a_departed_peer_left() {
+        let connector_inbox = SocketInbox::new();
+        let (mut early, mut waiting) = inproc_pipe(side(Some(connector_inbox), 0), side(None, 0));
+        early.write(Msg::from(&b"before the bind"[..]));
+        early.flush();
+        drop(early);
+        let binder_inbox = SocketInbox::new();
+        waiting.adopt(binder_inbox.clone());
+        let mut events = VecDeque::new();
+        binder_inbox.drain_into(&mut events);
+        assert!(matches!(events.pop_front(), Some(SocketEvent::Detached(id)) if id == waiting.id()));
+        assert_eq!(&waiting.read().unwrap()[..], b"before the bind");
     }
 }

@@ -55,6 +55,11 @@ impl FairQueue {
                 self.finished.push(idx);
                 continue;
             }
+            // With one peer streaming to us, a brief pause batches its messages; with many,
+            // others are likely to have input and pausing on each would add up.
+            if self.set.active_len() == 1 && entry.pipe.pause_for_incoming() {
+                return Some(idx);
+            }
             if entry.pipe.sleep_reader() {
                 self.set.deactivate_current();
             }

@@ -874,7 +874,7 @@ fn hand_out_pipe(
     }
     // If the socket is closed, the inbox drops the pipe at once, and the wake-up that drop
     // sends finds this session registered.
-    handout.inbox.post(SocketEvent::Attached(socket_end));
+    handout.inbox.post(SocketEvent::Attached(Box::new(socket_end)));
     shard_end
 }
 
