@@ -52,16 +52,7 @@ fn req_rep_and_dealer_router_round_trips() {
     for transport in TRANSPORTS {
         let ctx = context();
         let (mut rep, mut req) = pair(&ctx, transport, SocketType::Rep, SocketType::Req);
-        for i in 0..100 {
-            req.send(format!("q{i}"), Flags::NONE).unwrap();
-            let q = rep.recv(Flags::NONE).unwrap();
-            rep.send(q, Flags::NONE).unwrap();
-            assert_eq!(
-                req.recv(Flags::NONE).unwrap(),
-                format!("q{i}").as_str(),
-                "{transport}"
-            );
-        }
+        echo_round_trips(&mut req, &mut rep, 100, transport);
         let (mut router, mut dealer) = pair(&ctx, transport, SocketType::Router, SocketType::Dealer);
         dealer.send_multipart(["x", "y"], Flags::NONE).unwrap();
         let got = recv_parts(&mut router);

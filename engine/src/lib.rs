@@ -8,6 +8,8 @@
 //! - [`shard`]: a shard is an OS thread, optionally pinned to a core, that owns one io_uring
 //!   ring, a provided-buffer ring for multishot receives, a timer queue, and a table of
 //!   [`Task`]s that own file descriptors and react to completions, timers and wake-ups.
+//! - [`attached`]: attached mode, where the calling thread is a shard and drives its ring
+//!   inline whenever it would otherwise sleep.
 //! - [`spsc`]: the bounded (by a high-water mark counted in messages) single-producer
 //!   single-consumer frame queue that is the only data path between an application thread and
 //!   a shard. Each side learns whether the other sleeps, so a wake-up is sent only then.
@@ -19,6 +21,7 @@
 //!   multi-producer command queue each shard and each socket reads its control messages from.
 #![warn(missing_docs)]
 
+pub mod attached;
 pub mod buf_ring;
 pub mod event_count;
 pub mod event_fd;

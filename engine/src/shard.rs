@@ -113,6 +113,12 @@ impl std::fmt::Debug for ShardRef {
     }
 }
 
+impl crate::parker::Wake for ShardRef {
+    fn wake(&self) {
+        self.ring_doorbell();
+    }
+}
+
 impl ShardRef {
     /// The shard's index in its context.
     pub fn index(&self) -> usize {
@@ -124,10 +130,42 @@ impl ShardRef {
         self.0.features.get().copied().unwrap_or_default()
     }
 
+    /// A new shard's shared half, with its doorbell.
+    fn new(index: usize) -> io::Result<Self> {
+        // Blocking mode on purpose: io_uring polls a blocking fd itself, while on an
+        // O_NONBLOCK one a read would complete at once with EAGAIN.
+        // SAFETY: eventfd has no memory preconditions; the fd is checked below.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor we own.
+        let doorbell = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(ShardRef(Arc::new(ShardShared {
+            index,
+            mailbox: Mailbox::new(),
+            asleep: AtomicBool::new(false),
+            doorbell,
+            features: std::sync::OnceLock::new(),
+        })))
+    }
+
+    /// `true` if both handles lead to the same shard.
+    pub fn same_shard(&self, other: &ShardRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Queues a command and wakes the shard if it sleeps.
     pub fn post(&self, command: ShardCommand) {
         // A shard's mailbox is never closed; it lives as long as any handle.
         let _ = self.0.mailbox.push(command);
+        self.ring_doorbell();
+    }
+
+    /// Wakes the shard if it sleeps in `io_uring_enter`, so that it looks at what changed
+    /// (its mailbox, or for an attached shard the sockets its thread waits on). The caller
+    /// made the change visible before calling.
+    pub fn ring_doorbell(&self) {
         fence(Ordering::SeqCst);
         if self.0.asleep.load(Ordering::Relaxed) && self.0.asleep.swap(false, Ordering::AcqRel) {
             let one: u64 = 1;
@@ -164,22 +202,7 @@ pub struct ShardHandle {
 impl ShardHandle {
     /// Starts a shard thread. Returns once its ring is built, or with the reason it could not be.
     pub fn spawn(config: ShardConfig) -> io::Result<Self> {
-        // Blocking mode on purpose: io_uring polls a blocking fd itself, while on an
-        // O_NONBLOCK one a read would complete at once with EAGAIN.
-        // SAFETY: eventfd has no memory preconditions; the fd is checked below.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a fresh descriptor we own.
-        let doorbell = unsafe { OwnedFd::from_raw_fd(fd) };
-        let shard = ShardRef(Arc::new(ShardShared {
-            index: config.index,
-            mailbox: Mailbox::new(),
-            asleep: AtomicBool::new(false),
-            doorbell,
-            features: std::sync::OnceLock::new(),
-        }));
+        let shard = ShardRef::new(config.index)?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let for_thread = shard.clone();
         let thread = std::thread::Builder::new()
@@ -521,7 +544,7 @@ impl ShardCx<'_> {
     }
 }
 
-struct ShardLoop {
+pub(crate) struct ShardLoop {
     core: ShardCore,
     tasks: TaskTable,
     inbox: VecDeque<ShardCommand>,
@@ -529,6 +552,51 @@ struct ShardLoop {
 }
 
 impl ShardLoop {
+    /// Builds a loop on the current thread (an attached shard).
+    pub(crate) fn on_this_thread(config: &ShardConfig) -> io::Result<Self> {
+        Self::new(config, ShardRef::new(config.index)?)
+    }
+
+    pub(crate) fn shard(&self) -> &ShardRef {
+        &self.core.shard
+    }
+
+    /// Runs what is ready, then (unless `ready()` already holds) submits and waits for a
+    /// completion, the doorbell, a timer, or `until`; first spinning (submitting and
+    /// reaping without blocking) for up to `spin`. `true` once `ready()` holds.
+    pub(crate) fn drive(&mut self, until: Option<Instant>, spin: Duration, ready: &dyn Fn() -> bool) -> bool {
+        let spin_until = (!spin.is_zero()).then(|| Instant::now() + spin);
+        loop {
+            self.process_events();
+            if ready() {
+                return true;
+            }
+            let now = self.core.now;
+            if until.is_some_and(|at| at <= now) {
+                return false;
+            }
+            if spin_until.is_some_and(|at| at > now) {
+                self.enter(0, None);
+                continue;
+            }
+            self.wait(until, ready);
+        }
+    }
+
+    /// Runs what is ready without blocking: submits, reaps and dispatches once.
+    pub(crate) fn run_ready(&mut self) {
+        self.process_events();
+        self.enter(0, None);
+        self.process_events();
+    }
+
+    /// Stops like a detached shard: tasks get until `force_at` to finish (lingering
+    /// connections sending what is queued), then the ring is torn down.
+    pub(crate) fn finish(self, force_at: Option<Instant>) {
+        self.core.shard.post(ShardCommand::Stop { force_at });
+        self.run();
+    }
+
     fn new(config: &ShardConfig, shard: ShardRef) -> io::Result<Self> {
         let (ring, features) = ring::build(config.ring_entries, config.setup)?;
         let bufs = BufRing::register(
@@ -568,7 +636,7 @@ impl ShardLoop {
             if self.core.stopping && self.tasks.live == 0 {
                 break;
             }
-            self.wait();
+            self.wait(None, &|| false);
         }
         self.shutdown();
     }
@@ -658,10 +726,7 @@ impl ShardLoop {
                 }
                 ShardCommand::Stop { force_at } => {
                     self.core.stopping = true;
-                    self.core.force_at = match (self.core.force_at, force_at) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
+                    self.core.force_at = earliest(self.core.force_at, force_at);
                 }
             }
         }
@@ -697,7 +762,9 @@ impl ShardLoop {
 
     /// Submits queued operations and waits for something to do: a completion, the doorbell
     /// (a command posted by another thread), the next timer, or the stop deadline.
-    fn wait(&mut self) {
+    /// `until` and `ready` are an attached thread's: its own deadline, and what it waits
+    /// for besides the shard's work (a socket event, announced through the doorbell).
+    fn wait(&mut self, until: Option<Instant>, ready: &dyn Fn() -> bool) {
         let shared = self.core.shard.0.clone();
         let must_not_block = !self.core.deferred.is_empty() || !self.core.ring.completion().is_empty();
         if must_not_block {
@@ -706,17 +773,14 @@ impl ShardLoop {
         }
         shared.asleep.store(true, Ordering::Relaxed);
         fence(Ordering::SeqCst);
-        if shared.mailbox.has_pending() {
+        if shared.mailbox.has_pending() || ready() {
             shared.asleep.store(false, Ordering::Relaxed);
             self.enter(0, None);
             return;
         }
-        let mut deadline = self.core.timers.next_deadline();
+        let mut deadline = earliest(self.core.timers.next_deadline(), until);
         if self.core.stopping && !self.core.forced {
-            deadline = match (deadline, self.core.force_at) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            deadline = earliest(deadline, self.core.force_at);
         }
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         match timeout {
@@ -774,6 +838,14 @@ impl ShardLoop {
                 }
             }
         }
+    }
+}
+
+/// The earlier of two optional deadlines (`None` = never).
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -110,6 +110,7 @@ pub fn latency_histogram() -> hdrhistogram::Histogram<u64> {
 
 pub mod libzmq;
 pub mod patterns;
+pub mod plain;
 pub mod ringmq_tools;
 
 /// Exits like libzmq's tools when a received message has the wrong size.

@@ -6,76 +6,99 @@ use ringmq::{Context, Flags, Msg, Socket, SocketType};
 
 use crate::{InprocArgs, PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
 
-/// A context and a socket of type `t`, bound to or connected to `address`.
-fn open(t: SocketType, bind: bool, address: &str) -> (Context, Socket) {
-    let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
-    let mut s = ctx.socket(t).unwrap_or_else(|e| die("socket", e));
-    if bind {
-        s.bind(address).unwrap_or_else(|e| die("bind", e));
+/// How the tools run ringmq: `RINGMQ_MODE=attached` in the environment runs the tool's
+/// socket in attached mode (a context of zero shards, the tool's thread driving the ring);
+/// anything else, or nothing, is the default detached mode.
+pub fn attached_mode() -> bool {
+    std::env::var("RINGMQ_MODE").is_ok_and(|m| m == "attached")
+}
+
+/// Runs `body` with a socket of type `t` bound to or connected to `address`, in the mode
+/// [`attached_mode`] says.
+fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut Socket)) {
+    let setup = |s: &mut Socket| {
+        if bind {
+            s.bind(address).unwrap_or_else(|e| die("bind", e));
+        } else {
+            s.connect(address).unwrap_or_else(|e| die("connect", e));
+        }
+    };
+    if attached_mode() {
+        let ctx = Context::builder()
+            .shards(0)
+            .build()
+            .unwrap_or_else(|e| die("Context::new", e));
+        ctx.run_attached(|shard| {
+            let mut s = shard.socket(t).unwrap_or_else(|e| die("socket", e));
+            setup(&mut s);
+            body(&mut s);
+        })
+        .unwrap_or_else(|e| die("run_attached", e));
+        let _ = ctx.term();
     } else {
-        s.connect(address).unwrap_or_else(|e| die("connect", e));
+        let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
+        let mut s = ctx.socket(t).unwrap_or_else(|e| die("socket", e));
+        setup(&mut s);
+        body(&mut s);
+        drop(s);
+        let _ = ctx.term();
     }
-    (ctx, s)
 }
 
 /// `local_thr`: PULL, bind, receive `count` messages, print the throughput.
 pub fn local_thr(args: &PerfArgs) {
-    let (ctx, mut s) = open(SocketType::Pull, true, &args.address);
-    let first = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
-    check_size(args.message_size, first.len());
-    let start = Instant::now();
-    for _ in 1..args.count {
-        check_size(
-            args.message_size,
-            s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e)).len(),
-        );
-    }
-    print_throughput(args.message_size, args.count, start.elapsed());
-    drop(s);
-    let _ = ctx.term();
+    with_socket(SocketType::Pull, true, &args.address, |s| {
+        let first = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+        check_size(args.message_size, first.len());
+        let start = Instant::now();
+        for _ in 1..args.count {
+            check_size(
+                args.message_size,
+                s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e)).len(),
+            );
+        }
+        print_throughput(args.message_size, args.count, start.elapsed());
+    });
 }
 
 /// `remote_thr`: PUSH, connect, send `count` messages of `message_size` bytes.
 pub fn remote_thr(args: &PerfArgs) {
-    let (ctx, mut s) = open(SocketType::Push, false, &args.address);
-    let payload = vec![0u8; args.message_size];
-    for _ in 0..args.count {
-        s.send(&payload[..], Flags::NONE)
-            .unwrap_or_else(|e| die("send", e));
-    }
-    drop(s);
-    let _ = ctx.term();
+    with_socket(SocketType::Push, false, &args.address, |s| {
+        let payload = vec![0u8; args.message_size];
+        for _ in 0..args.count {
+            s.send(&payload[..], Flags::NONE)
+                .unwrap_or_else(|e| die("send", e));
+        }
+    });
 }
 
 /// `local_lat`: REP, bind, echo `count` messages.
 pub fn local_lat(args: &PerfArgs) {
-    let (ctx, mut s) = open(SocketType::Rep, true, &args.address);
-    for _ in 0..args.count {
-        let m = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
-        check_size(args.message_size, m.len());
-        s.send(m, Flags::NONE).unwrap_or_else(|e| die("send", e));
-    }
-    drop(s);
-    let _ = ctx.term();
+    with_socket(SocketType::Rep, true, &args.address, |s| {
+        for _ in 0..args.count {
+            let m = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+            check_size(args.message_size, m.len());
+            s.send(m, Flags::NONE).unwrap_or_else(|e| die("send", e));
+        }
+    });
 }
 
 /// `remote_lat`: REQ, connect, `count` round trips; prints average and percentiles.
 pub fn remote_lat(args: &PerfArgs) {
-    let (ctx, mut s) = open(SocketType::Req, false, &args.address);
-    let payload = Msg::from(vec![0u8; args.message_size]);
-    let mut histogram = latency_histogram();
-    let start = Instant::now();
-    for _ in 0..args.count {
-        let t0 = Instant::now();
-        s.send(payload.clone(), Flags::NONE)
-            .unwrap_or_else(|e| die("send", e));
-        let m = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
-        check_size(args.message_size, m.len());
-        let _ = histogram.record(t0.elapsed().as_nanos() as u64);
-    }
-    print_latency(args.message_size, args.count, start.elapsed(), &histogram);
-    drop(s);
-    let _ = ctx.term();
+    with_socket(SocketType::Req, false, &args.address, |s| {
+        let payload = Msg::from(vec![0u8; args.message_size]);
+        let mut histogram = latency_histogram();
+        let start = Instant::now();
+        for _ in 0..args.count {
+            let t0 = Instant::now();
+            s.send(payload.clone(), Flags::NONE)
+                .unwrap_or_else(|e| die("send", e));
+            let m = s.recv(Flags::NONE).unwrap_or_else(|e| die("recv", e));
+            check_size(args.message_size, m.len());
+            let _ = histogram.record(t0.elapsed().as_nanos() as u64);
+        }
+        print_latency(args.message_size, args.count, start.elapsed(), &histogram);
+    });
 }
 
 /// `inproc_thr`: one context, a PULL bound to `inproc://thr_test` and a PUSH thread

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use ringmq_engine::attached::AttachedShard;
 use ringmq_engine::ring::RingSetup;
 use ringmq_engine::{ShardConfig, ShardHandle, ShardRef};
 use ringmq_transports::inproc::InprocRegistry;
@@ -51,7 +52,8 @@ impl Default for ContextBuilder {
 
 impl ContextBuilder {
     /// Number of shards (I/O threads with one io_uring each). Default: the number of cores
-    /// this process may run on.
+    /// this process may run on. `0` makes an attached-only context, which starts no thread
+    /// at all: its sockets are made inside [`Context::run_attached`].
     pub fn shards(mut self, n: usize) -> Self {
         self.shards = Some(n);
         self
@@ -102,15 +104,10 @@ impl ContextBuilder {
 
     /// Starts the shards.
     pub fn build(self) -> Result<Context> {
-        let count = match self.shards {
-            Some(0) => {
-                return Err(Error::InvalidArgument(
-                    "shards(0): attached-only contexts are not built yet in this version of ringmq".into(),
-                ));
-            }
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        // 0 is an attached-only context: sockets live on threads entered with run_attached.
+        let count = self
+            .shards
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let cores = if self.pin_cores { core_ids() } else { Vec::new() };
         let mut handles = Vec::with_capacity(count);
         for index in 0..count {
@@ -127,6 +124,15 @@ impl ContextBuilder {
             handles.push(handle);
         }
         let inner = Arc::new(ContextInner {
+            attached_template: ShardConfig {
+                index: count,
+                core: None,
+                ring_entries: self.ring_entries,
+                recv_buffers: self.recv_buffers,
+                recv_buffer_size: self.recv_buffer_size,
+                setup: self.ring_setup,
+            },
+            next_attached: AtomicUsize::new(count),
             shards: handles.iter().map(|h| h.shard().clone()).collect(),
             handles: Mutex::new(handles),
             sockets: Mutex::new(HashMap::new()),
@@ -137,6 +143,7 @@ impl ContextBuilder {
             max_drop_wait: self.max_drop_wait,
             inproc: InprocRegistry::default(),
             spin_before_sleep: self.busy_poll.max(BRIEF_SPIN),
+            busy_poll: self.busy_poll,
         });
         Ok(Context {
             inner,
@@ -153,6 +160,9 @@ fn core_ids() -> Vec<usize> {
 }
 
 pub(crate) struct ContextInner {
+    /// How attached shards are built (their index counts on from the detached ones).
+    attached_template: ShardConfig,
+    next_attached: AtomicUsize,
     shards: Vec<ShardRef>,
     handles: Mutex<Vec<ShardHandle>>,
     sockets: Mutex<HashMap<SocketId, Arc<SocketInbox>>>,
@@ -165,6 +175,8 @@ pub(crate) struct ContextInner {
     pub(crate) inproc: InprocRegistry,
     /// How long a waiting socket spins before it sleeps.
     pub(crate) spin_before_sleep: Duration,
+    /// How long an attached socket drives its ring without blocking before it waits.
+    pub(crate) busy_poll: Duration,
 }
 
 impl std::fmt::Debug for ContextInner {
@@ -177,6 +189,31 @@ impl std::fmt::Debug for ContextInner {
 }
 
 impl ContextInner {
+    /// Registers and creates a socket served by `shard`.
+    fn make_socket(
+        self: &Arc<Self>,
+        id: SocketId,
+        socket_type: SocketType,
+        shard: ShardRef,
+        attached: bool,
+    ) -> Result<Socket> {
+        if self.is_terminating() {
+            return Err(Error::Terminated);
+        }
+        let inbox = SocketInbox::new();
+        {
+            // Registered under the lock termination takes, so a socket is either refused
+            // or seen (and interrupted) by `term`.
+            let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+            if self.is_terminating() {
+                return Err(Error::Terminated);
+            }
+            sockets.insert(id, inbox.clone());
+        }
+        Socket::new(id, socket_type, inbox, shard, attached, self.clone())
+            .inspect_err(|_| self.socket_closed(id))
+    }
+
     pub(crate) fn is_terminating(&self) -> bool {
         self.terminating.load(Ordering::Acquire)
     }
@@ -217,6 +254,34 @@ impl Drop for ContextInner {
     fn drop(&mut self) {
         // The last socket or context handle is gone: give lingering messages a bounded time.
         self.stop_shards(Some(Instant::now() + self.max_drop_wait));
+    }
+}
+
+/// The current thread while it runs as a shard inside [`Context::run_attached`].
+#[derive(Debug)]
+pub struct Attached<'a> {
+    ctx: &'a Arc<ContextInner>,
+    shard: ShardRef,
+}
+
+impl Attached<'_> {
+    /// Creates a socket served by this thread's shard: its connections live here and its
+    /// blocking calls drive this shard's ring.
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        let id = self.ctx.next_socket_id.fetch_add(1, Ordering::Relaxed);
+        self.ctx.make_socket(id, socket_type, self.shard.clone(), true)
+    }
+
+    /// Runs what the shard has ready without blocking: submits queued sends, handles
+    /// completions. Blocking socket calls do this by themselves; call it when the thread
+    /// is about to do something else for a while after sending.
+    pub fn run_ready(&self) {
+        ringmq_engine::attached::run_ready(&self.shard);
+    }
+
+    /// The shard's index (detached shards come first).
+    pub fn index(&self) -> usize {
+        self.shard.index()
     }
 }
 
@@ -267,27 +332,69 @@ impl Context {
         self.inner.shards.len()
     }
 
-    /// Creates a socket. Sockets are spread over the shards by a hash of their id.
+    /// Creates a socket. Sockets are spread over the shards by a hash of their id. In an
+    /// attached-only context (`shards(0)`) this fails with EINVAL: make sockets with
+    /// [`Attached::socket`] inside [`run_attached`](Self::run_attached).
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        if self.inner.is_terminating() {
-            return Err(Error::Terminated);
+        if self.inner.shards.is_empty() {
+            return Err(Error::InvalidArgument(
+                "this context has no shards (shards(0)): make sockets with Attached::socket inside Context::run_attached"
+                    .into(),
+            ));
         }
         let id = self.inner.next_socket_id.fetch_add(1, Ordering::Relaxed);
         // Fibonacci hashing spreads consecutive ids evenly over the shards.
         let hash = id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;
         let shard = self.inner.shards[(hash as usize) % self.inner.shards.len()].clone();
-        let inbox = SocketInbox::new();
-        {
-            // Registered under the lock termination takes, so a socket is either refused
-            // or seen (and interrupted) by `term`.
-            let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
-            if self.inner.is_terminating() {
-                return Err(Error::Terminated);
-            }
-            sockets.insert(id, inbox.clone());
+        self.inner.make_socket(id, socket_type, shard, false)
+    }
+
+    /// Attached mode: runs `f` with the current thread as a shard of its own (its own
+    /// io_uring ring), so that sockets made with [`Attached::socket`] have their
+    /// connections here, and their blocking calls drive the ring inline instead of
+    /// sleeping while another thread does the I/O: no thread hop between the application
+    /// and the kernel. Sends go out when the thread next waits (a blocking call, or
+    /// [`Attached::run_ready`]). When `f` returns, the shard runs until lingering
+    /// connections have delivered what is queued (at most `max_drop_wait`), then closes.
+    ///
+    /// Attached sockets belong to this thread and this call: used elsewhere they wait
+    /// for a driver that does not come. Fails with EINVAL if the thread already runs an
+    /// attached shard.
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, Flags, SocketType};
+    /// // No shard threads at all: everything below runs on this thread.
+    /// let ctx = Context::builder().shards(0).build()?;
+    /// let answer = ctx.run_attached(|shard| -> ringmq_sockets::Result<_> {
+    ///     let mut rep = shard.socket(SocketType::Rep)?;
+    ///     rep.bind("tcp://127.0.0.1:*")?;
+    ///     let mut req = shard.socket(SocketType::Req)?;
+    ///     req.connect(&rep.last_endpoint())?;
+    ///     req.send("ping", Flags::NONE)?;
+    ///     let ping = rep.recv(Flags::NONE)?; // drives the ring: connect, handshake, read
+    ///     rep.send(ping, Flags::NONE)?;
+    ///     req.recv(Flags::NONE)
+    /// })??;
+    /// assert_eq!(answer, "ping");
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn run_attached<R>(&self, f: impl FnOnce(&Attached<'_>) -> R) -> Result<R> {
+        if self.inner.is_terminating() {
+            return Err(Error::Terminated);
         }
-        Socket::new(id, socket_type, inbox, shard, self.inner.clone())
-            .inspect_err(|_| self.inner.socket_closed(id))
+        let mut config = self.inner.attached_template.clone();
+        config.index = self.inner.next_attached.fetch_add(1, Ordering::Relaxed);
+        let entered = AttachedShard::enter(&config).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::InvalidArgument(e.to_string()),
+            _ => Error::io("starting an attached shard", e),
+        })?;
+        let attached = Attached {
+            ctx: &self.inner,
+            shard: entered.shard().clone(),
+        };
+        let result = f(&attached);
+        entered.finish(Some(Instant::now() + self.inner.max_drop_wait));
+        Ok(result)
     }
 
     /// A socket that several threads may use at once: one of the thread-safe draft types

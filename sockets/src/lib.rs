@@ -18,7 +18,7 @@ mod routing;
 mod shared;
 mod socket;
 
-pub use context::{Context, ContextBuilder};
+pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
 pub use proxy::proxy;

@@ -19,9 +19,21 @@ pub(crate) struct Pipes {
     slots: Vec<Option<PipeEntry>>,
     free: Vec<usize>,
     by_id: HashMap<PipeId, usize>,
+    /// The writers run on other threads, so pausing for their input can pay (see
+    /// `SocketPipe::pause_for_incoming`). Not so for an attached socket, whose sessions
+    /// run on its own thread and cannot write while it pauses.
+    pub(crate) writers_elsewhere: bool,
 }
 
 impl Pipes {
+    /// An empty table; `writers_elsewhere` as the field says.
+    pub(crate) fn new(writers_elsewhere: bool) -> Self {
+        Self {
+            writers_elsewhere,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn insert(&mut self, pipe: SocketPipe) -> usize {
         let id = pipe.id();
         let entry = PipeEntry {

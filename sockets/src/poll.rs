@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 
 use std::os::fd::{AsRawFd, RawFd};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ringmq_engine::ShardRef;
 use ringmq_engine::event_fd::EventFd;
 use ringmq_engine::parker::{Parker, Wake};
 use ringmq_transports::{Error, Result};
@@ -145,6 +148,9 @@ impl<'a> PollItem<'a> {
 /// ```
 pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<usize> {
     let deadline = (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+    if let Some(shard) = attached_shard(items) {
+        return poll_attached(items, deadline, &shard);
+    }
     if items.iter().any(|i| matches!(i.target, Target::Fd(_))) {
         return poll_with_fds(items, deadline);
     }
@@ -158,6 +164,64 @@ pub fn poll(items: &mut [PollItem<'_>], timeout_ms: i64) -> Result<usize> {
             }
             parker.park(deadline);
         }
+    })
+}
+
+/// The shard of the first attached socket among the items, if any.
+fn attached_shard(items: &[PollItem<'_>]) -> Option<ShardRef> {
+    items.iter().find_map(|item| match &item.target {
+        Target::Socket(s) => s.attached_shard().cloned(),
+        Target::Fd(_) => None,
+    })
+}
+
+/// Set by any polled socket's event; read by the attached thread between ring turns.
+#[derive(Debug, Default)]
+struct EventFlag(AtomicBool);
+
+impl Wake for EventFlag {
+    fn wake(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// The wait when an attached socket is polled on its shard's thread: the thread drives
+/// the ring until an event (whose socket rings the doorbell, see `Socket`) or the deadline.
+/// Polled file descriptors and sockets of other shards are looked at between turns of at
+/// most a millisecond, since the ring cannot wait for them.
+fn poll_attached(items: &mut [PollItem<'_>], deadline: Option<Instant>, shard: &ShardRef) -> Result<usize> {
+    let flag = Arc::new(EventFlag::default());
+    let waker: Arc<dyn Wake> = flag.clone();
+    // Sockets of other shards must ring this one's doorbell too.
+    let doorbell: Arc<dyn Wake> = Arc::new(shard.clone());
+    let slice_needed = items.iter().any(|item| match &item.target {
+        Target::Socket(s) => s.attached_shard().is_none_or(|own| !own.same_shard(shard)),
+        Target::Fd(_) => true,
+    });
+    watching(items, &waker, |items| {
+        watching(items, &doorbell, |items| {
+            loop {
+                flag.0.store(false, Ordering::Release);
+                let ready = check(items)?;
+                let now = Instant::now();
+                if ready > 0 || deadline.is_some_and(|d| now >= d) {
+                    return Ok(ready);
+                }
+                let until = if slice_needed {
+                    let slice = now + Duration::from_millis(1);
+                    Some(deadline.map_or(slice, |d| d.min(slice)))
+                } else {
+                    deadline
+                };
+                let ready = || flag.0.load(Ordering::Acquire);
+                if ringmq_engine::attached::drive(shard, until, Duration::ZERO, &ready).is_none() {
+                    // Not on the shard's thread after all: nothing would drive it.
+                    return Err(Error::InvalidArgument(
+                        "poll: an attached socket is polled off its shard's thread".into(),
+                    ));
+                }
+            }
+        })
     })
 }
 

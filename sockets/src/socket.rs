@@ -67,6 +67,9 @@ pub struct Socket {
     peeked: Option<Msg>,
     /// Behind ZMQ_FD, once asked for.
     event_fd: Option<Arc<EventFd>>,
+    /// Made inside `Context::run_attached`: waiting drives the shard's ring on this thread,
+    /// and this waker rings the shard's doorbell for events from other threads.
+    attached: Option<Arc<dyn Wake>>,
 }
 
 impl std::fmt::Debug for Socket {
@@ -92,16 +95,22 @@ impl Socket {
         socket_type: SocketType,
         inbox: Arc<SocketInbox>,
         shard: ShardRef,
+        attached: bool,
         ctx: Arc<ContextInner>,
     ) -> Result<Self> {
         let kind = kinds::for_type(socket_type)?;
+        let attached = attached.then(|| {
+            let doorbell: Arc<dyn Wake> = Arc::new(shard.clone());
+            inbox.add_watcher(doorbell.clone());
+            doorbell
+        });
         Ok(Self {
             id,
             ctx,
             shard,
             inbox,
             events: VecDeque::new(),
-            pipes: Pipes::default(),
+            pipes: Pipes::new(attached.is_none()),
             kind,
             options: SocketOptions::new(socket_type),
             last_endpoint: String::new(),
@@ -111,6 +120,7 @@ impl Socket {
             rcvmore: false,
             peeked: None,
             event_fd: None,
+            attached,
         })
     }
 
@@ -492,7 +502,20 @@ impl Socket {
         if self.inbox.has_pending() {
             return Ok(true);
         }
-        let woken = self.inbox.wait_after_spin(deadline, self.ctx.spin_before_sleep);
+        let inbox = &self.inbox;
+        let driven = match self.attached {
+            // Attached: run the shard's ring until an event comes, instead of sleeping
+            // while another thread does the I/O. Only an explicit busy-poll spins: the
+            // events come from this very thread's ring.
+            Some(_) => ringmq_engine::attached::drive(&self.shard, deadline, self.ctx.busy_poll, &|| {
+                inbox.has_pending()
+            }),
+            None => None,
+        };
+        let woken = match driven {
+            Some(ready) => ready,
+            None => inbox.wait_after_spin(deadline, self.ctx.spin_before_sleep),
+        };
         self.check_term()?;
         Ok(woken || self.inbox.has_pending())
     }
@@ -652,6 +675,11 @@ impl Socket {
         Ok(ready)
     }
 
+    /// The shard this socket is attached to, if it was made inside `Context::run_attached`.
+    pub(crate) fn attached_shard(&self) -> Option<&ShardRef> {
+        self.attached.as_ref().map(|_| &self.shard)
+    }
+
     /// The inbox whose events wake a waiting `poll`.
     pub(crate) fn inbox(&self) -> &Arc<SocketInbox> {
         &self.inbox
@@ -765,6 +793,9 @@ impl Drop for Socket {
             // descriptor go now.
             let waker: Arc<dyn Wake> = efd;
             self.inbox.remove_watcher(&waker);
+        }
+        if let Some(doorbell) = self.attached.take() {
+            self.inbox.remove_watcher(&doorbell);
         }
         let linger = Linger::from_option(self.options.linger());
         // Pipes that arrive from now on are let go by the closed inbox.

@@ -90,3 +90,17 @@ pub fn term_within(ctx: Context, limit: Duration) -> Duration {
         Err(_) => panic!("Context::term did not return within {limit:?}"),
     }
 }
+
+/// `rounds` REQ/REP round trips, each reply checked (`label` names the case on failure).
+pub fn echo_round_trips(req: &mut Socket, rep: &mut Socket, rounds: usize, label: &str) {
+    for i in 0..rounds {
+        req.send(format!("q{i}"), Flags::NONE).unwrap();
+        let q = rep.recv(Flags::NONE).unwrap();
+        rep.send(q, Flags::NONE).unwrap();
+        assert_eq!(
+            req.recv(Flags::NONE).unwrap(),
+            format!("q{i}").as_str(),
+            "{label}"
+        );
+    }
+}

@@ -44,6 +44,7 @@ impl FairQueue {
     /// The next pipe in turn with a message waiting. Empty pipes go to sleep (unless input
     /// arrived meanwhile) and leave the active set; drained pipes of gone peers finish.
     fn next_with_input(&mut self, pipes: &mut Pipes) -> Option<usize> {
+        let may_pause = pipes.writers_elsewhere;
         loop {
             let idx = self.set.current()?;
             let entry = pipes.get(idx);
@@ -57,7 +58,7 @@ impl FairQueue {
             }
             // With one peer streaming to us, a brief pause batches its messages; with many,
             // others are likely to have input and pausing on each would add up.
-            if self.set.active_len() == 1 && entry.pipe.pause_for_incoming() {
+            if may_pause && self.set.active_len() == 1 && entry.pipe.pause_for_incoming() {
                 return Some(idx);
             }
             if entry.pipe.sleep_reader() {
