@@ -25,8 +25,8 @@
 
 pub use bytes::Bytes;
 pub use ringmq_sockets::{
-    Attached, BRIEF_SPIN, Context, ContextBuilder, Error, Flags, Msg, PollEvents, PollItem, Result,
-    SharedSocket, Socket, SocketType, poll, proxy,
+    AsyncSocket, Attached, BRIEF_SPIN, Context, ContextBuilder, Error, Flags, Msg, PollEvents, PollItem,
+    Result, SharedSocket, Socket, SocketType, poll, proxy,
 };
 
 pub mod socket_types;

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use ringmq::{Context, Error, Flags, PollEvents, PollItem, SocketType, poll};
+use ringmq::{AsyncSocket, Context, Error, Flags, PollEvents, PollItem, SocketType, poll};
 
 fn attached_only() -> Context {
     Context::builder()
@@ -127,9 +127,12 @@ fn misuse_is_refused_clearly() {
     let err = ctx.socket(SocketType::Pull).unwrap_err();
     assert_eq!(err.errno(), libc::EINVAL, "{err}");
     assert!(err.to_string().contains("run_attached"), "{err}");
-    ctx.run_attached(|_| {
+    ctx.run_attached(|shard| {
         let nested = ctx.run_attached(|_| ()).unwrap_err();
         assert_eq!(nested.errno(), libc::EINVAL, "{nested}");
+        // Its ring is driven by blocking calls, which an executor never makes.
+        let err = AsyncSocket::new(shard.socket(SocketType::Pull).unwrap()).unwrap_err();
+        assert_eq!(err.errno(), libc::EINVAL, "{err}");
     })
     .unwrap();
     // A timeout on an attached socket is a timeout.

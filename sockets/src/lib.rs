@@ -7,6 +7,7 @@
 //! descriptors directly: transports (`ringmq-transports`) connect its pipes to peers.
 #![warn(missing_docs)]
 
+mod async_socket;
 mod context;
 mod flags;
 mod kinds;
@@ -18,6 +19,7 @@ mod routing;
 mod shared;
 mod socket;
 
+pub use async_socket::AsyncSocket;
 pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
