@@ -23,6 +23,8 @@ pub(crate) struct Pipes {
     /// `SocketPipe::pause_for_incoming`). Not so for an attached socket, whose sessions
     /// run on its own thread and cannot write while it pauses.
     pub(crate) writers_elsewhere: bool,
+    /// How many of the pipes are inproc.
+    inproc: usize,
 }
 
 impl Pipes {
@@ -36,6 +38,7 @@ impl Pipes {
 
     pub(crate) fn insert(&mut self, pipe: SocketPipe) -> usize {
         let id = pipe.id();
+        self.inproc += usize::from(pipe.is_inproc());
         let entry = PipeEntry {
             pipe,
             detached: false,
@@ -68,6 +71,7 @@ impl Pipes {
     pub(crate) fn remove(&mut self, idx: usize) -> SocketPipe {
         let entry = self.slots[idx].take().expect("removing a live pipe");
         self.by_id.remove(&entry.pipe.id());
+        self.inproc -= usize::from(entry.pipe.is_inproc());
         self.free.push(idx);
         entry.pipe
     }
@@ -82,6 +86,12 @@ impl Pipes {
 
     pub(crate) fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    /// `true` if some pipe is inproc: its peer is another application thread, whose
+    /// answer may come within a spin.
+    pub(crate) fn has_inproc(&self) -> bool {
+        self.inproc > 0
     }
 
     /// The next whole message waiting in pipe `idx`, counted as read. `None` once the pipe

@@ -514,7 +514,11 @@ impl Socket {
         };
         let woken = match driven {
             Some(ready) => ready,
-            None => inbox.wait_after_spin(deadline, self.ctx.spin_before_sleep),
+            // A brief spin pays when the answer may come from another application thread
+            // (inproc) within it; a session's comes after a trip through the kernel, and
+            // spinning for it only takes the core from the threads doing that work.
+            None if self.pipes.has_inproc() => inbox.wait_after_spin(deadline, self.ctx.spin_before_sleep),
+            None => inbox.wait_after_spin(deadline, self.ctx.busy_poll),
         };
         self.check_term()?;
         Ok(woken || self.inbox.has_pending())

@@ -272,6 +272,11 @@ impl SocketPipe {
         self.connected
     }
 
+    /// `true` for an inproc pipe, whose other end is another socket.
+    pub fn is_inproc(&self) -> bool {
+        matches!(self.peer, PeerLink::Socket(_))
+    }
+
     /// Whether a new outgoing message may start (SNDHWM).
     #[inline]
     pub fn can_write(&mut self) -> bool {

@@ -15,27 +15,45 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio, exit};
 use std::time::{Duration, Instant};
 
-use ringmq_perf::{PerfArgs, libzmq, ringmq_tools};
+use ringmq_perf::{InprocArgs, PerfArgs, libzmq, plain, ringmq_tools};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Impl {
     Ringmq,
+    /// ringmq with each side's socket in attached mode (its own thread drives its ring).
+    RingmqAttached,
     Libzmq,
+    /// Plain blocking sockets: the floor for the tcp round trip.
+    Plain,
 }
 
 impl Impl {
+    const ALL: [Impl; 4] = [Impl::Ringmq, Impl::RingmqAttached, Impl::Libzmq, Impl::Plain];
+
     fn name(self) -> &'static str {
         match self {
             Impl::Ringmq => "ringmq",
+            Impl::RingmqAttached => "ringmq-attached",
             Impl::Libzmq => "libzmq",
+            Impl::Plain => "plain",
+        }
+    }
+
+    /// The implementation name the child runs as (attached mode is an environment switch).
+    fn child(self) -> &'static str {
+        match self {
+            Impl::RingmqAttached => "ringmq",
+            other => other.name(),
         }
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Throughput,
     Latency,
+    InprocThroughput,
+    InprocLatency,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -50,6 +68,8 @@ impl Case {
         match self.kind {
             Kind::Throughput => format!("tcp throughput {} B", self.size),
             Kind::Latency => format!("tcp REQ/REP round trip {} B", self.size),
+            Kind::InprocThroughput => format!("inproc throughput {} B", self.size),
+            Kind::InprocLatency => format!("inproc REQ/REP round trip {} B", self.size),
         }
     }
 
@@ -57,6 +77,20 @@ impl Case {
         match self.kind {
             Kind::Throughput => ("local_thr", "remote_thr"),
             Kind::Latency => ("local_lat", "remote_lat"),
+            Kind::InprocThroughput => ("inproc_thr", ""),
+            Kind::InprocLatency => ("inproc_lat", ""),
+        }
+    }
+
+    fn is_latency(&self) -> bool {
+        matches!(self.kind, Kind::Latency | Kind::InprocLatency)
+    }
+
+    /// Who runs this case: attached mode and plain sockets only for the tcp round trip.
+    fn runs(&self, imp: Impl) -> bool {
+        match imp {
+            Impl::Ringmq | Impl::Libzmq => true,
+            Impl::RingmqAttached | Impl::Plain => self.kind == Kind::Latency,
         }
     }
 }
@@ -73,14 +107,28 @@ struct Sample {
 }
 
 fn run_child(args: &[String]) -> ! {
-    // --child <impl> <tool> <address> <size> <count>
+    // --child <impl> <tool> [address] <size> <count>
     let [imp, tool, rest @ ..] = args else {
         eprintln!("ringmq-bench: bad --child arguments");
         exit(2);
     };
-    let mut perf_args = vec![tool.clone()];
-    perf_args.extend(rest.iter().cloned());
-    let parsed = PerfArgs::parse(tool, "address", "count", &perf_args);
+    let mut tool_args = vec![tool.clone()];
+    tool_args.extend(rest.iter().cloned());
+    if tool.starts_with("inproc_") {
+        let parsed = InprocArgs::parse(tool, "count", &tool_args);
+        match (imp.as_str(), tool.as_str()) {
+            ("ringmq", "inproc_thr") => ringmq_tools::inproc_thr(&parsed),
+            ("ringmq", "inproc_lat") => ringmq_tools::inproc_lat(&parsed),
+            ("libzmq", "inproc_thr") => libzmq::inproc_thr(&parsed),
+            ("libzmq", "inproc_lat") => libzmq::inproc_lat(&parsed),
+            _ => {
+                eprintln!("ringmq-bench: unknown child {imp} {tool}");
+                exit(2);
+            }
+        }
+        exit(0);
+    }
+    let parsed = PerfArgs::parse(tool, "address", "count", &tool_args);
     match (imp.as_str(), tool.as_str()) {
         ("ringmq", "local_thr") => ringmq_tools::local_thr(&parsed),
         ("ringmq", "remote_thr") => ringmq_tools::remote_thr(&parsed),
@@ -90,6 +138,8 @@ fn run_child(args: &[String]) -> ! {
         ("libzmq", "remote_thr") => libzmq::remote_thr(&parsed),
         ("libzmq", "local_lat") => libzmq::local_lat(&parsed),
         ("libzmq", "remote_lat") => libzmq::remote_lat(&parsed),
+        ("plain", "local_lat") => plain::local_lat(&parsed),
+        ("plain", "remote_lat") => plain::remote_lat(&parsed),
         _ => {
             eprintln!("ringmq-bench: unknown child {imp} {tool}");
             exit(2);
@@ -98,17 +148,19 @@ fn run_child(args: &[String]) -> ! {
     exit(0);
 }
 
-fn spawn(imp: Impl, tool: &str, address: &str, case: &Case) -> Child {
+fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case) -> Child {
     let exe = std::env::current_exe().expect("own path");
+    let mut args = vec!["--child".to_string(), imp.child().into(), tool.into()];
+    args.extend(address.map(str::to_string));
+    args.extend([case.size.to_string(), case.count.to_string()]);
+    let mode = if imp == Impl::RingmqAttached {
+        "attached"
+    } else {
+        "detached"
+    };
     Command::new(exe)
-        .args([
-            "--child",
-            imp.name(),
-            tool,
-            address,
-            &case.size.to_string(),
-            &case.count.to_string(),
-        ])
+        .args(args)
+        .env("RINGMQ_MODE", mode)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -158,27 +210,46 @@ fn number_after(output: &str, prefix: &str) -> f64 {
 }
 
 fn measure(imp: Impl, case: &Case) -> Sample {
-    let port = free_port();
-    let address = format!("tcp://127.0.0.1:{port}");
     let (local_tool, remote_tool) = case.tools();
-    let local = spawn(imp, local_tool, &address, case);
-    // Wait until the local side listens (a probe connection it simply sees close).
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if start.elapsed() > Duration::from_secs(10) {
-            eprintln!("ringmq-bench: {} {local_tool} never listened", imp.name());
-            exit(1);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let remote = spawn(imp, remote_tool, &address, case);
     let deadline = Instant::now() + Duration::from_secs(300);
-    let remote_out = wait_output(remote, deadline, remote_tool);
-    let local_out = wait_output(local, deadline, local_tool);
-    match case.kind {
-        Kind::Throughput => Sample {
-            msgs_per_sec: number_after(&local_out, "mean throughput: "),
-            megabits: local_out
+    let output = if remote_tool.is_empty() {
+        // inproc: both ends in one process.
+        wait_output(spawn(imp, local_tool, None, case), deadline, local_tool)
+    } else {
+        let port = free_port();
+        let address = format!("tcp://127.0.0.1:{port}");
+        let local = spawn(imp, local_tool, Some(&address), case);
+        // Wait until the local side listens (a probe connection it simply sees close;
+        // plain sockets take no probe: they would echo into it, so wait a moment instead).
+        if imp == Impl::Plain {
+            std::thread::sleep(Duration::from_millis(200));
+        } else {
+            let start = Instant::now();
+            while TcpStream::connect(("127.0.0.1", port)).is_err() {
+                if start.elapsed() > Duration::from_secs(10) {
+                    eprintln!("ringmq-bench: {} {local_tool} never listened", imp.name());
+                    exit(1);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let remote = spawn(imp, remote_tool, Some(&address), case);
+        let remote_out = wait_output(remote, deadline, remote_tool);
+        let local_out = wait_output(local, deadline, local_tool);
+        if case.is_latency() { remote_out } else { local_out }
+    };
+    if case.is_latency() {
+        Sample {
+            p50: number_after(&output, "round-trip p50: "),
+            p99: number_after(&output, "round-trip p99: "),
+            p999: number_after(&output, "round-trip p99.9: "),
+            max: number_after(&output, "round-trip max: "),
+            ..Sample::default()
+        }
+    } else {
+        Sample {
+            msgs_per_sec: number_after(&output, "mean throughput: "),
+            megabits: output
                 .lines()
                 .filter(|l| l.contains("[Mb/s]"))
                 .find_map(|l| l.strip_prefix("mean throughput: "))
@@ -186,20 +257,27 @@ fn measure(imp: Impl, case: &Case) -> Sample {
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0.0),
             ..Sample::default()
-        },
-        Kind::Latency => Sample {
-            p50: number_after(&remote_out, "round-trip p50: "),
-            p99: number_after(&remote_out, "round-trip p99: "),
-            p999: number_after(&remote_out, "round-trip p99.9: "),
-            max: number_after(&remote_out, "round-trip max: "),
-            ..Sample::default()
-        },
+        }
     }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values[values.len() / 2]
+}
+
+fn parse_impls(list: &str) -> Vec<Impl> {
+    list.split(',')
+        .map(|name| {
+            Impl::ALL
+                .into_iter()
+                .find(|i| i.name() == name)
+                .unwrap_or_else(|| {
+                    eprintln!("ringmq-bench: unknown implementation '{name}'");
+                    exit(2);
+                })
+        })
+        .collect()
 }
 
 fn main() {
@@ -209,7 +287,7 @@ fn main() {
     }
     let mut rounds = 3usize;
     let mut scale = 1u64;
-    let mut impls = vec![Impl::Ringmq, Impl::Libzmq];
+    let mut impls = Impl::ALL.to_vec();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -221,25 +299,11 @@ fn main() {
                     .unwrap_or(3)
             }
             "--quick" => scale = 10,
-            "--impl" => {
-                impls = it
-                    .next()
-                    .map(|v| {
-                        v.split(',')
-                            .map(|s| match s {
-                                "ringmq" => Impl::Ringmq,
-                                "libzmq" => Impl::Libzmq,
-                                other => {
-                                    eprintln!("ringmq-bench: unknown implementation '{other}'");
-                                    exit(2);
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-            }
+            "--impl" => impls = parse_impls(it.next().map_or("", String::as_str)),
             "-h" | "--help" => {
-                println!("usage: ringmq-bench [--rounds N] [--quick] [--impl ringmq,libzmq]");
+                println!(
+                    "usage: ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,plain]"
+                );
                 return;
             }
             other => {
@@ -248,34 +312,33 @@ fn main() {
             }
         }
     }
+    let case = |kind, size, count: u64| Case {
+        kind,
+        size,
+        count: count / scale,
+    };
     let cases = [
-        Case {
-            kind: Kind::Throughput,
-            size: 64,
-            count: 2_000_000 / scale,
-        },
-        Case {
-            kind: Kind::Throughput,
-            size: 1024,
-            count: 500_000 / scale,
-        },
-        Case {
-            kind: Kind::Latency,
-            size: 64,
-            count: 20_000 / scale,
-        },
+        case(Kind::Throughput, 64, 2_000_000),
+        case(Kind::Throughput, 1024, 500_000),
+        case(Kind::Latency, 64, 20_000),
+        case(Kind::InprocThroughput, 8, 10_000_000),
+        case(Kind::InprocThroughput, 64, 10_000_000),
+        case(Kind::InprocLatency, 64, 100_000),
     ];
-    let total = rounds * cases.len() * impls.len();
+    let runs: Vec<(usize, usize)> = (0..cases.len())
+        .flat_map(|c| (0..impls.len()).map(move |i| (c, i)))
+        .filter(|&(c, i)| cases[c].runs(impls[i]))
+        .collect();
+    let total = rounds * runs.len();
     let mut done = 0;
     let mut samples: Vec<Vec<Vec<Sample>>> = vec![vec![Vec::new(); impls.len()]; cases.len()];
     for round in 0..rounds {
         for (c, case) in cases.iter().enumerate() {
+            let mut order: Vec<usize> = (0..impls.len()).filter(|&i| case.runs(impls[i])).collect();
             // Alternate which implementation goes first.
-            let order: Vec<usize> = if round % 2 == 0 {
-                (0..impls.len()).collect()
-            } else {
-                (0..impls.len()).rev().collect()
-            };
+            if round % 2 == 1 {
+                order.reverse();
+            }
             for i in order {
                 done += 1;
                 eprint!(
@@ -290,61 +353,40 @@ fn main() {
     }
     eprintln!();
     println!("ringmq-bench: {rounds} round(s), median shown; libzmq 4.3.4 via the zmq crate\n");
-    let header: Vec<&str> = impls.iter().map(|i| i.name()).collect();
-    let ratio = impls.len() == 2;
-    println!(
-        "| case | {} |{}",
-        header.join(" | "),
-        if ratio { " ringmq / libzmq |" } else { "" }
-    );
-    println!(
-        "|---|{}{}",
-        "---|".repeat(impls.len()),
-        if ratio { "---|" } else { "" }
-    );
+    println!("| case | implementation | msg/s | Mb/s | p50 | p99 | p99.9 | max | vs libzmq |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let libzmq = impls.iter().position(|&i| i == Impl::Libzmq);
     for (c, case) in cases.iter().enumerate() {
-        match case.kind {
-            Kind::Throughput => {
-                let m: Vec<(f64, f64)> = samples[c]
-                    .iter()
-                    .map(|s| {
-                        (
-                            median(s.iter().map(|x| x.msgs_per_sec).collect()),
-                            median(s.iter().map(|x| x.megabits).collect()),
-                        )
-                    })
-                    .collect();
-                let cells: Vec<String> = m
-                    .iter()
-                    .map(|(rate, mb)| format!("{:.2} M msg/s ({:.0} Mb/s)", rate / 1e6, mb))
-                    .collect();
-                let r = if ratio {
-                    format!(" {:.2}× |", m[0].0 / m[1].0)
-                } else {
-                    String::new()
-                };
-                println!("| {} | {} |{r}", case.label(), cells.join(" | "));
+        let med = |i: usize, pick: fn(&Sample) -> f64| median(samples[c][i].iter().map(pick).collect());
+        for (i, imp) in impls.iter().enumerate() {
+            if samples[c][i].is_empty() {
+                continue;
             }
-            Kind::Latency => {
-                for (label, pick) in [
-                    ("p50", (|s: &Sample| s.p50) as fn(&Sample) -> f64),
-                    ("p99", |s: &Sample| s.p99),
-                    ("p99.9", |s: &Sample| s.p999),
-                    ("max", |s: &Sample| s.max),
-                ] {
-                    let m: Vec<f64> = samples[c]
-                        .iter()
-                        .map(|s| median(s.iter().map(pick).collect()))
-                        .collect();
-                    let cells: Vec<String> = m.iter().map(|v| format!("{v:.1} µs")).collect();
-                    let r = if ratio {
-                        format!(" {:.2}× (lower is better) |", m[0] / m[1])
-                    } else {
-                        String::new()
-                    };
-                    println!("| {} {label} | {} |{r}", case.label(), cells.join(" | "));
-                }
-            }
+            let cells = if case.is_latency() {
+                let ratio = libzmq.map_or(String::new(), |l| {
+                    format!(
+                        "{:.2}× p50 (lower is better)",
+                        med(i, |s| s.p50) / med(l, |s| s.p50)
+                    )
+                });
+                format!(
+                    "| | | {:.1} µs | {:.1} µs | {:.1} µs | {:.1} µs | {ratio} |",
+                    med(i, |s| s.p50),
+                    med(i, |s| s.p99),
+                    med(i, |s| s.p999),
+                    med(i, |s| s.max)
+                )
+            } else {
+                let ratio = libzmq.map_or(String::new(), |l| {
+                    format!("{:.2}×", med(i, |s| s.msgs_per_sec) / med(l, |s| s.msgs_per_sec))
+                });
+                format!(
+                    "| {:.2} M | {:.0} | | | | | {ratio} |",
+                    med(i, |s| s.msgs_per_sec) / 1e6,
+                    med(i, |s| s.megabits)
+                )
+            };
+            println!("| {} | {} {cells}", case.label(), imp.name());
         }
     }
 }

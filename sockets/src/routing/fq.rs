@@ -56,9 +56,14 @@ impl FairQueue {
                 self.finished.push(idx);
                 continue;
             }
-            // With one peer streaming to us, a brief pause batches its messages; with many,
-            // others are likely to have input and pausing on each would add up.
-            if may_pause && self.set.active_len() == 1 && entry.pipe.pause_for_incoming() {
+            // With one inproc peer streaming to us, a brief pause batches its messages; with
+            // many, others are likely to have input and pausing on each would add up. (A
+            // session already writes what one receive brought as one batch.)
+            if may_pause
+                && self.set.active_len() == 1
+                && entry.pipe.is_inproc()
+                && entry.pipe.pause_for_incoming()
+            {
                 return Some(idx);
             }
             if entry.pipe.sleep_reader() {
