@@ -21,7 +21,11 @@
 //! [`socket_types`] shows every socket type at work. The pieces: a [`Context`] runs shards
 //! (I/O threads, each with its own io_uring); a [`Socket`] is used from one application
 //! thread at a time (a [`SharedSocket`] of the thread-safe draft types from many) and reaches
-//! its shard only through lock-free queues. See `docs/architecture.md` in the repository for the design.
+//! its shard only through lock-free queues. Two sockets of one context can also share an
+//! `inproc://` pipe, with no shard between them. [`Context::run_attached`] makes the calling
+//! thread a shard of its own (attached, thread-per-core mode: sockets made there drive its
+//! io_uring inline), and [`AsyncSocket`] serves any async executor. See
+//! `docs/architecture.md` in the repository for the design.
 
 pub use bytes::Bytes;
 pub use ringmq_sockets::{

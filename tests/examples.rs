@@ -75,3 +75,19 @@ fn broker() {
     assert_eq!(out.matches(" request ").count(), 20, "{out}");
     assert!(out.contains("requests served per worker"), "{out}");
 }
+
+#[test]
+fn thread_per_core() {
+    let out = run("thread_per_core");
+    assert!(out.contains("server answered 2000 requests"), "{out}");
+    assert!(out.contains("client: 2000 round trips"), "{out}");
+}
+
+#[test]
+fn async_pipeline() {
+    let out = run("async_pipeline");
+    assert!(
+        out.contains("sink: 1000 results, sum of squares 332833500"),
+        "{out}"
+    );
+}
