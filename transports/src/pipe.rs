@@ -2,11 +2,12 @@
 //!
 //! A pipe is two SPSC frame queues, one per direction, with the socket holding one end
 //! ([`SocketPipe`], used on the application thread) and a shard-side session holding the
-//! other ([`ShardPipe`]) — or, for inproc, another socket holding the other socket end
-//! ([`inproc_pipe`]), with no shard on the path at all. Each end tells the other when it must be woken: the socket wakes the
-//! session through the shard's mailbox ([`ShardRef::wake`]); the session tells the socket
-//! through the socket's [`SocketInbox`]. Both only when the SPSC queue says the other side
-//! sleeps, so a busy stream sends no wake-ups at all.
+//! other ([`ShardPipe`]) — or, for inproc, another socket holding a second socket end
+//! ([`inproc_pipe`]), with no shard on the path at all. Each end tells the other when it
+//! must be woken: a socket wakes a session through the shard's mailbox ([`ShardRef::wake`]);
+//! a session (or an inproc peer) tells a socket through the socket's [`SocketInbox`]. Both
+//! only when the SPSC queue says the other side sleeps, so a busy stream sends no wake-ups
+//! at all.
 //!
 //! Ends are dropped independently: a socket that lets go of a pipe (close, disconnect,
 //! refusal) records its linger deadline first, and the session finishes sending what was
