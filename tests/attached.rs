@@ -144,3 +144,49 @@ fn misuse_is_refused_clearly() {
     })
     .unwrap();
 }
+
+#[test]
+fn busy_polling_contexts_behave_the_same_in_both_modes() {
+    let ctx = Context::builder()
+        .busy_poll(Duration::from_micros(200))
+        .build()
+        .unwrap();
+    // Detached, over tcp and inproc.
+    for transport in ["tcp://127.0.0.1:*", "inproc://busy"] {
+        let mut rep = ringmq_socket(&ctx, SocketType::Rep);
+        rep.bind(transport).unwrap();
+        let mut req = ringmq_socket(&ctx, SocketType::Req);
+        req.connect(&rep.last_endpoint()).unwrap();
+        let server = std::thread::spawn(move || {
+            for _ in 0..100 {
+                let q = rep.recv(Flags::NONE).unwrap();
+                rep.send(q, Flags::NONE).unwrap();
+            }
+        });
+        for i in 0..100u32 {
+            req.send(i.to_le_bytes().to_vec(), Flags::NONE).unwrap();
+            assert_eq!(
+                &req.recv(Flags::NONE).unwrap()[..],
+                i.to_le_bytes(),
+                "{transport}"
+            );
+        }
+        server.join().unwrap();
+    }
+    // Attached: waiting drives the ring without blocking for a while first.
+    ctx.run_attached(|shard| {
+        let mut rep = shard.socket(SocketType::Rep).unwrap();
+        rep.set_rcvtimeo(10_000).unwrap();
+        rep.bind("tcp://127.0.0.1:*").unwrap();
+        let mut req = shard.socket(SocketType::Req).unwrap();
+        req.set_rcvtimeo(10_000).unwrap();
+        req.connect(&rep.last_endpoint()).unwrap();
+        echo_round_trips(&mut req, &mut rep, 100, "attached, busy-polling");
+        // A timeout shorter than the busy-poll is still a timeout.
+        let mut lonely = shard.socket(SocketType::Pull).unwrap();
+        lonely.set_rcvtimeo(1).unwrap();
+        lonely.bind("tcp://127.0.0.1:*").unwrap();
+        assert!(matches!(lonely.recv(Flags::NONE), Err(Error::Again)));
+    })
+    .unwrap();
+}
