@@ -85,7 +85,8 @@ pub fn print_throughput(message_size: usize, message_count: u64, elapsed: Durati
 }
 
 /// Prints remote_lat's result lines as libzmq does (average one-way latency: half the mean
-/// round trip), followed by round-trip percentiles from `histogram` (nanoseconds).
+/// round trip), followed by round-trip percentiles from `histogram` (nanoseconds). With
+/// `RINGMQ_HGRM=path` in the environment, also writes the percentile distribution there.
 pub fn print_latency(
     message_size: usize,
     roundtrips: u64,
@@ -101,6 +102,10 @@ pub fn print_latency(
     println!("round-trip p99: {:.3} [us]", us(0.99));
     println!("round-trip p99.9: {:.3} [us]", us(0.999));
     println!("round-trip max: {:.3} [us]", histogram.max() as f64 / 1000.0);
+    if let Some(path) = std::env::var_os("RINGMQ_HGRM") {
+        report::write_hgrm(histogram, std::path::Path::new(&path))
+            .unwrap_or_else(|e| die("writing the .hgrm file", e));
+    }
 }
 
 /// A histogram for round trips from 1 µs to 10 s in nanoseconds, 3 significant digits.
@@ -111,6 +116,7 @@ pub fn latency_histogram() -> hdrhistogram::Histogram<u64> {
 pub mod libzmq;
 pub mod patterns;
 pub mod plain;
+pub mod report;
 pub mod ringmq_tools;
 
 /// Exits like libzmq's tools when a received message has the wrong size.

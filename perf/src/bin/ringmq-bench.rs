@@ -1,21 +1,25 @@
 //! `ringmq-bench`: runs libzmq's perf tools for ringmq and for libzmq side by side on this
-//! machine and prints a markdown table with the ratios.
+//! machine (and, for the tcp round trip, ringmq in attached mode and plain blocking sockets)
+//! and prints a markdown table with the ratios to libzmq. Round-trip distributions are
+//! written as HdrHistogram `.hgrm` files and plotted in an SVG per case, in `--out`
+//! (default `target/ringmq-bench`).
 //!
 //! Each side of each measurement runs in its own process (this binary re-executed with
 //! `--child`), as a user would run `local_thr` and `remote_thr`; implementations alternate
-//! within every round so drift on a shared machine hits both alike; the table shows the
+//! within every round so drift on a shared machine hits all alike; the table shows the
 //! median of the rounds.
 //!
 //! ```text
-//! ringmq-bench [--rounds N] [--quick] [--impl ringmq,libzmq]
+//! ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,plain] [--out DIR]
 //! ```
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio, exit};
 use std::time::{Duration, Instant};
 
-use ringmq_perf::{InprocArgs, PerfArgs, libzmq, plain, ringmq_tools};
+use ringmq_perf::{InprocArgs, PerfArgs, libzmq, plain, report, ringmq_tools};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Impl {
@@ -80,6 +84,11 @@ impl Case {
             Kind::InprocThroughput => ("inproc_thr", ""),
             Kind::InprocLatency => ("inproc_lat", ""),
         }
+    }
+
+    /// The case's name in file names.
+    fn slug(&self) -> String {
+        self.label().replace([' ', '/'], "-").to_lowercase()
     }
 
     fn is_latency(&self) -> bool {
@@ -148,7 +157,7 @@ fn run_child(args: &[String]) -> ! {
     exit(0);
 }
 
-fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case) -> Child {
+fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case, hgrm: &Path) -> Child {
     let exe = std::env::current_exe().expect("own path");
     let mut args = vec!["--child".to_string(), imp.child().into(), tool.into()];
     args.extend(address.map(str::to_string));
@@ -161,6 +170,7 @@ fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case) -> Child {
     Command::new(exe)
         .args(args)
         .env("RINGMQ_MODE", mode)
+        .env("RINGMQ_HGRM", hgrm)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -209,16 +219,17 @@ fn number_after(output: &str, prefix: &str) -> f64 {
         })
 }
 
-fn measure(imp: Impl, case: &Case) -> Sample {
+/// Runs one case for one implementation; a round trip's distribution goes to `hgrm`.
+fn measure(imp: Impl, case: &Case, hgrm: &Path) -> Sample {
     let (local_tool, remote_tool) = case.tools();
     let deadline = Instant::now() + Duration::from_secs(300);
     let output = if remote_tool.is_empty() {
         // inproc: both ends in one process.
-        wait_output(spawn(imp, local_tool, None, case), deadline, local_tool)
+        wait_output(spawn(imp, local_tool, None, case, hgrm), deadline, local_tool)
     } else {
         let port = free_port();
         let address = format!("tcp://127.0.0.1:{port}");
-        let local = spawn(imp, local_tool, Some(&address), case);
+        let local = spawn(imp, local_tool, Some(&address), case, hgrm);
         // Wait until the local side listens (a probe connection it simply sees close;
         // plain sockets take no probe: they would echo into it, so wait a moment instead).
         if imp == Impl::Plain {
@@ -233,7 +244,7 @@ fn measure(imp: Impl, case: &Case) -> Sample {
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
-        let remote = spawn(imp, remote_tool, Some(&address), case);
+        let remote = spawn(imp, remote_tool, Some(&address), case, hgrm);
         let remote_out = wait_output(remote, deadline, remote_tool);
         let local_out = wait_output(local, deadline, local_tool);
         if case.is_latency() { remote_out } else { local_out }
@@ -286,6 +297,7 @@ fn main() {
         run_child(&args[1..]);
     }
     let mut rounds = 3usize;
+    let mut out_dir = PathBuf::from("target/ringmq-bench");
     let mut scale = 1u64;
     let mut impls = Impl::ALL.to_vec();
     let mut it = args.iter();
@@ -299,10 +311,11 @@ fn main() {
                     .unwrap_or(3)
             }
             "--quick" => scale = 10,
+            "--out" => out_dir = it.next().map(PathBuf::from).unwrap_or(out_dir),
             "--impl" => impls = parse_impls(it.next().map_or("", String::as_str)),
             "-h" | "--help" => {
                 println!(
-                    "usage: ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,plain]"
+                    "usage: ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,plain] [--out DIR]"
                 );
                 return;
             }
@@ -311,6 +324,10 @@ fn main() {
                 exit(2);
             }
         }
+    }
+    if let Err(e) = std::fs::create_dir_all(out_dir.join("rounds")) {
+        eprintln!("ringmq-bench: cannot create {}: {e}", out_dir.display());
+        exit(1);
     }
     let case = |kind, size, count: u64| Case {
         kind,
@@ -347,11 +364,13 @@ fn main() {
                     case.label(),
                     impls[i].name()
                 );
-                samples[c][i].push(measure(impls[i], case));
+                let hgrm = raw_hgrm(&out_dir, case, impls[i], round);
+                samples[c][i].push(measure(impls[i], case, &hgrm));
             }
         }
     }
     eprintln!();
+    let written = keep_median_distributions(&out_dir, &cases, &impls, &samples);
     println!("ringmq-bench: {rounds} round(s), median shown; libzmq 4.3.4 via the zmq crate\n");
     println!("| case | implementation | msg/s | Mb/s | p50 | p99 | p99.9 | max | vs libzmq |");
     println!("|---|---|---|---|---|---|---|---|---|");
@@ -389,4 +408,59 @@ fn main() {
             println!("| {} | {} {cells}", case.label(), imp.name());
         }
     }
+    if !written.is_empty() {
+        println!("\nRound-trip distributions (the median round's, HdrHistogram .hgrm) and plots:");
+        for path in written {
+            println!("- {}", path.display());
+        }
+    }
+}
+
+/// Where round `round` of `case` for `imp` writes its distribution.
+fn raw_hgrm(out_dir: &Path, case: &Case, imp: Impl, round: usize) -> PathBuf {
+    out_dir
+        .join("rounds")
+        .join(format!("{}-{}-r{}.hgrm", case.slug(), imp.name(), round + 1))
+}
+
+/// For each round-trip case, keeps the distribution of the round whose p50 is the median
+/// as `<case>-<impl>.hgrm` and plots them all in `<case>.svg`; returns the files written.
+fn keep_median_distributions(
+    out_dir: &Path,
+    cases: &[Case],
+    impls: &[Impl],
+    samples: &[Vec<Vec<Sample>>],
+) -> Vec<PathBuf> {
+    let mut written = Vec::new();
+    for (c, case) in cases.iter().enumerate().filter(|(_, c)| c.is_latency()) {
+        let mut curves = Vec::new();
+        for (i, imp) in impls.iter().enumerate() {
+            let runs = &samples[c][i];
+            if runs.is_empty() {
+                continue;
+            }
+            let mut order: Vec<usize> = (0..runs.len()).collect();
+            order.sort_by(|&a, &b| runs[a].p50.total_cmp(&runs[b].p50));
+            let median_round = order[order.len() / 2];
+            let kept = out_dir.join(format!("{}-{}.hgrm", case.slug(), imp.name()));
+            if std::fs::copy(raw_hgrm(out_dir, case, *imp, median_round), &kept).is_err() {
+                continue;
+            }
+            if let Ok(points) = report::read_hgrm(&kept) {
+                curves.push(report::Curve {
+                    name: imp.name().into(),
+                    points,
+                });
+            }
+            written.push(kept);
+        }
+        if !curves.is_empty() {
+            let svg = out_dir.join(format!("{}.svg", case.slug()));
+            match report::plot_latency(&case.label(), &curves, &svg) {
+                Ok(()) => written.push(svg),
+                Err(e) => eprintln!("ringmq-bench: plotting {}: {e}", svg.display()),
+            }
+        }
+    }
+    written
 }
