@@ -118,6 +118,7 @@ pub mod patterns;
 pub mod plain;
 pub mod report;
 pub mod ringmq_tools;
+pub mod zmqrs;
 
 /// Exits like libzmq's tools when a received message has the wrong size.
 pub fn check_size(expected: usize, got: usize) {

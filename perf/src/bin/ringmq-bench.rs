@@ -1,5 +1,6 @@
 //! `ringmq-bench`: runs libzmq's perf tools for ringmq and for libzmq side by side on this
-//! machine (and, for the tcp round trip, ringmq in attached mode and plain blocking sockets)
+//! machine, with zmq.rs for tcp (and, for the tcp round trip, ringmq in attached mode and
+//! plain blocking sockets)
 //! and prints a markdown table with the ratios to libzmq. Round-trip distributions are
 //! written as HdrHistogram `.hgrm` files and plotted in an SVG per case, in `--out`
 //! (default `target/ringmq-bench`).
@@ -10,7 +11,7 @@
 //! median of the rounds.
 //!
 //! ```text
-//! ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,plain] [--out DIR]
+//! ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,zmq.rs,plain] [--out DIR]
 //! ```
 
 use std::io::Read;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio, exit};
 use std::time::{Duration, Instant};
 
-use ringmq_perf::{InprocArgs, PerfArgs, libzmq, plain, report, ringmq_tools};
+use ringmq_perf::{InprocArgs, PerfArgs, libzmq, plain, report, ringmq_tools, zmqrs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Impl {
@@ -27,18 +28,27 @@ enum Impl {
     /// ringmq with each side's socket in attached mode (its own thread drives its ring).
     RingmqAttached,
     Libzmq,
+    /// zmq.rs (the `zeromq` crate, on tokio); tcp only, it has no inproc.
+    Zmqrs,
     /// Plain blocking sockets: the floor for the tcp round trip.
     Plain,
 }
 
 impl Impl {
-    const ALL: [Impl; 4] = [Impl::Ringmq, Impl::RingmqAttached, Impl::Libzmq, Impl::Plain];
+    const ALL: [Impl; 5] = [
+        Impl::Ringmq,
+        Impl::RingmqAttached,
+        Impl::Libzmq,
+        Impl::Zmqrs,
+        Impl::Plain,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Impl::Ringmq => "ringmq",
             Impl::RingmqAttached => "ringmq-attached",
             Impl::Libzmq => "libzmq",
+            Impl::Zmqrs => "zmq.rs",
             Impl::Plain => "plain",
         }
     }
@@ -99,6 +109,7 @@ impl Case {
     fn runs(&self, imp: Impl) -> bool {
         match imp {
             Impl::Ringmq | Impl::Libzmq => true,
+            Impl::Zmqrs => matches!(self.kind, Kind::Throughput | Kind::Latency),
             Impl::RingmqAttached | Impl::Plain => self.kind == Kind::Latency,
         }
     }
@@ -147,6 +158,10 @@ fn run_child(args: &[String]) -> ! {
         ("libzmq", "remote_thr") => libzmq::remote_thr(&parsed),
         ("libzmq", "local_lat") => libzmq::local_lat(&parsed),
         ("libzmq", "remote_lat") => libzmq::remote_lat(&parsed),
+        ("zmq.rs", "local_thr") => zmqrs::local_thr(&parsed),
+        ("zmq.rs", "remote_thr") => zmqrs::remote_thr(&parsed),
+        ("zmq.rs", "local_lat") => zmqrs::local_lat(&parsed),
+        ("zmq.rs", "remote_lat") => zmqrs::remote_lat(&parsed),
         ("plain", "local_lat") => plain::local_lat(&parsed),
         ("plain", "remote_lat") => plain::remote_lat(&parsed),
         _ => {
@@ -315,7 +330,7 @@ fn main() {
             "--impl" => impls = parse_impls(it.next().map_or("", String::as_str)),
             "-h" | "--help" => {
                 println!(
-                    "usage: ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,plain] [--out DIR]"
+                    "usage: ringmq-bench [--rounds N] [--quick] [--impl ringmq,ringmq-attached,libzmq,zmq.rs,plain] [--out DIR]"
                 );
                 return;
             }
