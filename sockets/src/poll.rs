@@ -175,53 +175,58 @@ fn attached_shard(items: &[PollItem<'_>]) -> Option<ShardRef> {
     })
 }
 
-/// Set by any polled socket's event; read by the attached thread between ring turns.
-#[derive(Debug, Default)]
-struct EventFlag(AtomicBool);
+/// Set by any polled socket's event and read by the attached thread between ring turns;
+/// it also rings the shard's doorbell, so that an event from another thread (a socket of
+/// another shard, an inproc peer) ends the ring's wait.
+#[derive(Debug)]
+struct EventFlag {
+    set: AtomicBool,
+    shard: ShardRef,
+}
 
 impl Wake for EventFlag {
     fn wake(&self) {
-        self.0.store(true, Ordering::Release);
+        self.set.store(true, Ordering::Release);
+        self.shard.ring_doorbell();
     }
 }
 
 /// The wait when an attached socket is polled on its shard's thread: the thread drives
-/// the ring until an event (whose socket rings the doorbell, see `Socket`) or the deadline.
-/// Polled file descriptors and sockets of other shards are looked at between turns of at
-/// most a millisecond, since the ring cannot wait for them.
+/// the ring until an event or the deadline. Polled file descriptors and sockets of other
+/// shards are looked at between turns of at most a millisecond, since the ring cannot
+/// wait for them.
 fn poll_attached(items: &mut [PollItem<'_>], deadline: Option<Instant>, shard: &ShardRef) -> Result<usize> {
-    let flag = Arc::new(EventFlag::default());
+    let flag = Arc::new(EventFlag {
+        set: AtomicBool::new(false),
+        shard: shard.clone(),
+    });
     let waker: Arc<dyn Wake> = flag.clone();
-    // Sockets of other shards must ring this one's doorbell too.
-    let doorbell: Arc<dyn Wake> = Arc::new(shard.clone());
     let slice_needed = items.iter().any(|item| match &item.target {
         Target::Socket(s) => s.attached_shard().is_none_or(|own| !own.same_shard(shard)),
         Target::Fd(_) => true,
     });
     watching(items, &waker, |items| {
-        watching(items, &doorbell, |items| {
-            loop {
-                flag.0.store(false, Ordering::Release);
-                let ready = check(items)?;
-                let now = Instant::now();
-                if ready > 0 || deadline.is_some_and(|d| now >= d) {
-                    return Ok(ready);
-                }
-                let until = if slice_needed {
-                    let slice = now + Duration::from_millis(1);
-                    Some(deadline.map_or(slice, |d| d.min(slice)))
-                } else {
-                    deadline
-                };
-                let ready = || flag.0.load(Ordering::Acquire);
-                if ringmq_engine::attached::drive(shard, until, Duration::ZERO, &ready).is_none() {
-                    // Not on the shard's thread after all: nothing would drive it.
-                    return Err(Error::InvalidArgument(
-                        "poll: an attached socket is polled off its shard's thread".into(),
-                    ));
-                }
+        loop {
+            flag.set.store(false, Ordering::Release);
+            let ready = check(items)?;
+            let now = Instant::now();
+            if ready > 0 || deadline.is_some_and(|d| now >= d) {
+                return Ok(ready);
             }
-        })
+            let until = if slice_needed {
+                let slice = now + Duration::from_millis(1);
+                Some(deadline.map_or(slice, |d| d.min(slice)))
+            } else {
+                deadline
+            };
+            let ready = || flag.set.load(Ordering::Acquire);
+            if ringmq_engine::attached::drive(shard, until, Duration::ZERO, &ready).is_none() {
+                // Not on the shard's thread after all: nothing would drive it.
+                return Err(Error::InvalidArgument(
+                    "poll: an attached socket is polled off its shard's thread".into(),
+                ));
+            }
+        }
     })
 }
 

@@ -46,14 +46,17 @@ impl InprocPeer {
     /// The frame naming this socket that a peer of type `reader` reads first, if it wants
     /// one: the routing id, announced only by the types that announce one over ZMTP.
     fn routing_id_for(&self, reader: SocketType) -> Option<Msg> {
-        reader.receives_routing_id().then(|| {
-            let id = if self.socket_type.announces_identity() {
-                self.routing_id.clone()
-            } else {
-                Bytes::new()
-            };
-            Msg::from(id).with_routing_id_flag()
-        })
+        reader.receives_routing_id().then(|| self.routing_id_frame())
+    }
+
+    /// The routing-id frame naming this socket (empty for types that announce none).
+    fn routing_id_frame(&self) -> Msg {
+        let id = if self.socket_type.announces_identity() {
+            self.routing_id.clone()
+        } else {
+            Bytes::new()
+        };
+        Msg::from(id).with_routing_id_flag()
     }
 }
 
@@ -111,6 +114,22 @@ struct Names {
     pending: HashMap<String, Vec<PendingConnect>>,
 }
 
+impl Names {
+    /// Takes out the connections `owner` left waiting for the names `which` accepts.
+    fn take_waiting(&mut self, owner: SocketId, which: impl Fn(&str) -> bool) -> Vec<PendingConnect> {
+        let mut taken = Vec::new();
+        for (_, waiting) in self.pending.iter_mut().filter(|(name, _)| which(name)) {
+            let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(waiting)
+                .into_iter()
+                .partition(|p| p.connector.socket == owner);
+            *waiting = kept;
+            taken.extend(gone);
+        }
+        self.pending.retain(|_, waiting| !waiting.is_empty());
+        taken
+    }
+}
+
 /// A context's inproc names.
 #[derive(Debug, Default)]
 pub struct InprocRegistry {
@@ -157,21 +176,14 @@ impl InprocRegistry {
     /// for a later bind to read what they hold (as libzmq's do), unless `discard_waiting`
     /// (LINGER 0).
     pub fn socket_closed(&self, owner: SocketId, discard_waiting: bool) {
-        let dropped: Vec<PendingConnect> = {
+        let dropped = {
             let mut names = self.names();
             names.bound.retain(|_, b| b.socket != owner);
-            let mut dropped = Vec::new();
             if discard_waiting {
-                for waiting in names.pending.values_mut() {
-                    let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(waiting)
-                        .into_iter()
-                        .partition(|p| p.connector.socket == owner);
-                    *waiting = kept;
-                    dropped.extend(gone);
-                }
-                names.pending.retain(|_, waiting| !waiting.is_empty());
+                names.take_waiting(owner, |_| true)
+            } else {
+                Vec::new()
             }
-            dropped
         };
         // Dropped outside the lock: a dropped end wakes its peer.
         drop(dropped);
@@ -179,20 +191,9 @@ impl InprocRegistry {
 
     /// Drops the connections `owner` left waiting for `name` (disconnect).
     pub fn cancel_pending(&self, name: &str, owner: SocketId) {
-        let dropped: Vec<PendingConnect> = {
-            let mut names = self.names();
-            let Some(waiting) = names.pending.get_mut(name) else {
-                return;
-            };
-            let (gone, kept) = std::mem::take(waiting)
-                .into_iter()
-                .partition(|p| p.connector.socket == owner);
-            *waiting = kept;
-            if names.pending.get(name).is_some_and(Vec::is_empty) {
-                names.pending.remove(name);
-            }
-            gone
-        };
+        let dropped = self
+            .names()
+            .take_waiting(owner, |waiting_for| waiting_for == name);
         drop(dropped);
     }
 
@@ -240,10 +241,7 @@ impl InprocRegistry {
                 // it has no use for it. (A conflating queue would let messages replace it.)
                 let id_first = !connector.conflate.0;
                 if id_first {
-                    let id = connector
-                        .routing_id_for(SocketType::Router)
-                        .expect("a ROUTER reads routing ids");
-                    mine.write(id);
+                    mine.write(connector.routing_id_frame());
                     mine.flush();
                 }
                 let immediate = connector.immediate;

@@ -407,8 +407,7 @@ impl Drop for SocketPipe {
 /// Creates an inproc pipe: two socket ends joined directly, no shard in between.
 /// `a` is the connecting socket's side and `b` the binding one's; each side gives its
 /// inbox (`None` for a side no socket owns yet, see [`SocketPipe::adopt`]), its origin and
-/// the limits of its outgoing direction (`sndhwm` and `conflate_out` are read; the reader's
-/// RCVHWM is already added in by the caller).
+/// how its outgoing direction is bounded (the caller adds the reader's RCVHWM into `hwm`).
 pub fn inproc_pipe(a: InprocSide, b: InprocSide) -> (SocketPipe, SocketPipe) {
     let id = NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed);
     let shared = Arc::new(Mutex::new(InprocState {
