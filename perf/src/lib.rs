@@ -113,6 +113,7 @@ pub fn latency_histogram() -> hdrhistogram::Histogram<u64> {
     hdrhistogram::Histogram::new_with_bounds(1_000, 10_000_000_000, 3).expect("histogram bounds")
 }
 
+pub mod bench;
 pub mod libzmq;
 pub mod patterns;
 pub mod plain;
@@ -124,6 +125,15 @@ pub mod zmqrs;
 pub fn check_size(expected: usize, got: usize) {
     if got != expected {
         die("recv", format!("message of incorrect size received: {got}"));
+    }
+}
+
+/// With `RINGMQ_HOLD=1` in the environment (set by `ringmq-bench`), blocks until standard
+/// input ends, so a sender stays connected until whoever started it says the receiver is
+/// done; otherwise returns at once.
+pub fn hold_while_asked() {
+    if std::env::var_os("RINGMQ_HOLD").is_some() {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
     }
 }
 

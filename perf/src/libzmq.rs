@@ -3,7 +3,10 @@
 
 use std::time::Instant;
 
-use crate::{InprocArgs, PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
+use crate::{
+    InprocArgs, PerfArgs, check_size, die, hold_while_asked, latency_histogram, print_latency,
+    print_throughput,
+};
 
 /// libzmq's `local_thr`.
 pub fn local_thr(args: &PerfArgs) {
@@ -31,6 +34,11 @@ pub fn remote_thr(args: &PerfArgs) {
         let msg = zmq::Message::with_size(args.message_size);
         s.send(msg, 0).unwrap_or_else(|e| die("send", e));
     }
+    // libzmq's own PULL over ipc loses the end of a stream whose sender closes at once:
+    // Linux reports the closed AF_UNIX peer as EPOLLHUP and libzmq's engine, its input
+    // throttled by RCVHWM, stops on it with octets still unread. `ringmq-bench` therefore
+    // keeps this side connected until the receiver has everything.
+    hold_while_asked();
 }
 
 /// libzmq's `local_lat`.

@@ -1,4 +1,4 @@
-//! `plain_remote_lat <address> <message-size> <roundtrip-count>`: `remote_lat` over plain blocking TCP sockets (the floor a library is measured against).
+//! `plain_remote_lat <address> <message-size> <roundtrip-count>`: `remote_lat` over plain blocking stream sockets (tcp:// or ipc://) (the floor a library is measured against).
 
 fn main() {
     let args = ringmq_perf::PerfArgs::from_env("plain_remote_lat", "address", "roundtrip-count");

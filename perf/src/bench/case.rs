@@ -1,0 +1,181 @@
+//! What `ringmq-bench` measures: implementations, transports, kinds of run and message
+//! sizes, and which implementation takes part in which case.
+
+use std::fmt;
+
+/// An implementation the report compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Impl {
+    /// ringmq in its default (detached) mode: shard threads own the I/O.
+    Ringmq,
+    /// ringmq with each side's socket in attached mode (its own thread drives its ring).
+    RingmqAttached,
+    /// libzmq 4.3.4 through the `zmq` crate.
+    Libzmq,
+    /// zmq.rs (the `zeromq` crate, on tokio); it has no inproc.
+    Zmqrs,
+    /// Plain blocking stream sockets: the floor for tcp and ipc.
+    Plain,
+}
+
+impl Impl {
+    /// Every implementation, in the report's order.
+    pub const ALL: [Impl; 5] = [
+        Impl::Ringmq,
+        Impl::RingmqAttached,
+        Impl::Libzmq,
+        Impl::Zmqrs,
+        Impl::Plain,
+    ];
+
+    /// The name on the command line and in the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Impl::Ringmq => "ringmq",
+            Impl::RingmqAttached => "ringmq-attached",
+            Impl::Libzmq => "libzmq",
+            Impl::Zmqrs => "zmq.rs",
+            Impl::Plain => "plain",
+        }
+    }
+
+    /// The implementation name the child runs as (attached mode is an environment switch).
+    pub fn child(self) -> &'static str {
+        match self {
+            Impl::RingmqAttached => "ringmq",
+            other => other.name(),
+        }
+    }
+}
+
+/// A transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Ipc,
+    Inproc,
+}
+
+impl Transport {
+    /// Every transport, in the report's order.
+    pub const ALL: [Transport; 3] = [Transport::Tcp, Transport::Ipc, Transport::Inproc];
+
+    /// The endpoint scheme, which is also its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Ipc => "ipc",
+            Transport::Inproc => "inproc",
+        }
+    }
+}
+
+/// Streaming messages one way (PUSH to PULL) or round trips (REQ to REP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Throughput,
+    Latency,
+}
+
+impl Kind {
+    /// Every kind, in the report's order.
+    pub const ALL: [Kind; 2] = [Kind::Throughput, Kind::Latency];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Throughput => "throughput",
+            Kind::Latency => "latency",
+        }
+    }
+}
+
+/// One row group of the report: a kind of run over a transport at a message size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Case {
+    pub kind: Kind,
+    pub transport: Transport,
+    pub size: usize,
+}
+
+impl Case {
+    /// The perf tools that run this case: (binding side, connecting side); inproc runs both
+    /// ends in one process, with no second tool.
+    pub fn tools(&self) -> (&'static str, Option<&'static str>) {
+        match (self.kind, self.transport) {
+            (Kind::Throughput, Transport::Inproc) => ("inproc_thr", None),
+            (Kind::Latency, Transport::Inproc) => ("inproc_lat", None),
+            (Kind::Throughput, _) => ("local_thr", Some("remote_thr")),
+            (Kind::Latency, _) => ("local_lat", Some("remote_lat")),
+        }
+    }
+
+    /// The case's name in file names.
+    pub fn slug(&self) -> String {
+        format!(
+            "{}-{}-{}",
+            self.kind.name(),
+            self.transport.name(),
+            size_label(self.size).replace(' ', "")
+        )
+        .to_lowercase()
+    }
+
+    /// Who runs this case. zmq.rs has no inproc; attached mode changes nothing on the
+    /// inproc path (no shard is involved) and plain sockets have no inproc either; plain
+    /// streams are the floor for large messages only (one `write` per 8-byte message says
+    /// nothing about a floor).
+    pub fn runs(&self, imp: Impl) -> bool {
+        let stream = self.transport != Transport::Inproc;
+        match imp {
+            Impl::Ringmq | Impl::Libzmq => true,
+            Impl::Zmqrs | Impl::RingmqAttached => stream,
+            Impl::Plain => stream && (self.kind == Kind::Latency || self.size >= 1024),
+        }
+    }
+}
+
+impl fmt::Display for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.transport.name(), size_label(self.size))
+    }
+}
+
+/// `8 B`, `1 KiB`, `64 KiB`, …
+pub fn size_label(size: usize) -> String {
+    if size >= 1024 && size % 1024 == 0 {
+        format!("{} KiB", size / 1024)
+    } else {
+        format!("{size} B")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_participants() {
+        let case = Case {
+            kind: Kind::Throughput,
+            transport: Transport::Ipc,
+            size: 65536,
+        };
+        assert_eq!(case.to_string(), "ipc 64 KiB");
+        assert_eq!(case.slug(), "throughput-ipc-64kib");
+        assert!(case.runs(Impl::Plain) && case.runs(Impl::Zmqrs));
+        let small_inproc = Case {
+            kind: Kind::Throughput,
+            transport: Transport::Inproc,
+            size: 8,
+        };
+        assert_eq!(small_inproc.tools(), ("inproc_thr", None));
+        assert!(!small_inproc.runs(Impl::Zmqrs) && !small_inproc.runs(Impl::Plain));
+        assert!(!small_inproc.runs(Impl::RingmqAttached));
+        let small_tcp = Case {
+            transport: Transport::Tcp,
+            ..small_inproc
+        };
+        assert!(!small_tcp.runs(Impl::Plain) && small_tcp.runs(Impl::RingmqAttached));
+    }
+}

@@ -1,0 +1,53 @@
+//! The child side of `ringmq-bench`: one perf tool of one implementation, run in a process
+//! of its own (`ringmq-bench --child <impl> <tool> [address] <size> <count>`).
+
+use std::process::exit;
+
+use crate::{InprocArgs, PerfArgs, libzmq, plain, ringmq_tools, zmqrs};
+
+/// Runs the tool `args` name and exits.
+pub fn run(args: &[String]) -> ! {
+    let [imp, tool, rest @ ..] = args else {
+        eprintln!("ringmq-bench: bad --child arguments");
+        exit(2);
+    };
+    let mut tool_args = vec![tool.clone()];
+    tool_args.extend(rest.iter().cloned());
+    let unknown = || -> ! {
+        eprintln!("ringmq-bench: unknown child {imp} {tool}");
+        exit(2);
+    };
+    if tool.starts_with("inproc_") {
+        let parsed = InprocArgs::parse(tool, "count", &tool_args);
+        match (imp.as_str(), tool.as_str()) {
+            ("ringmq", "inproc_thr") => ringmq_tools::inproc_thr(&parsed),
+            ("ringmq", "inproc_lat") => ringmq_tools::inproc_lat(&parsed),
+            ("libzmq", "inproc_thr") => libzmq::inproc_thr(&parsed),
+            ("libzmq", "inproc_lat") => libzmq::inproc_lat(&parsed),
+            _ => unknown(),
+        }
+        exit(0);
+    }
+    let parsed = PerfArgs::parse(tool, "address", "count", &tool_args);
+    let run: fn(&PerfArgs) = match (imp.as_str(), tool.as_str()) {
+        ("ringmq", "local_thr") => ringmq_tools::local_thr,
+        ("ringmq", "remote_thr") => ringmq_tools::remote_thr,
+        ("ringmq", "local_lat") => ringmq_tools::local_lat,
+        ("ringmq", "remote_lat") => ringmq_tools::remote_lat,
+        ("libzmq", "local_thr") => libzmq::local_thr,
+        ("libzmq", "remote_thr") => libzmq::remote_thr,
+        ("libzmq", "local_lat") => libzmq::local_lat,
+        ("libzmq", "remote_lat") => libzmq::remote_lat,
+        ("zmq.rs", "local_thr") => zmqrs::local_thr,
+        ("zmq.rs", "remote_thr") => zmqrs::remote_thr,
+        ("zmq.rs", "local_lat") => zmqrs::local_lat,
+        ("zmq.rs", "remote_lat") => zmqrs::remote_lat,
+        ("plain", "local_thr") => plain::local_thr,
+        ("plain", "remote_thr") => plain::remote_thr,
+        ("plain", "local_lat") => plain::local_lat,
+        ("plain", "remote_lat") => plain::remote_lat,
+        _ => unknown(),
+    };
+    run(&parsed);
+    exit(0);
+}

@@ -1,0 +1,222 @@
+//! Runs one case for one implementation in child processes and reads back its numbers;
+//! sizes each run to a time budget from a short calibration run.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio, exit};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::case::{Case, Impl, Kind, Transport};
+
+/// One run's numbers (latencies are round trips in microseconds).
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    pub msgs_per_sec: f64,
+    /// Mean round trip, from the tools' average one-way latency.
+    pub mean_rtt: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+impl Sample {
+    /// Messages (or round trips) per second this run achieved.
+    fn rate(&self) -> f64 {
+        if self.msgs_per_sec > 0.0 {
+            self.msgs_per_sec
+        } else {
+            1e6 / self.mean_rtt.max(0.001)
+        }
+    }
+}
+
+/// The count a calibration run uses: enough to get past connection set-up, little enough
+/// for the slowest implementation to finish in a fraction of a second.
+pub fn calibration_count(case: &Case) -> u64 {
+    match case.kind {
+        Kind::Throughput => (4_000_000 / case.size as u64).clamp(500, 50_000),
+        Kind::Latency => 500,
+    }
+}
+
+/// The count that makes a run last about `budget`, at the rate `calibration` achieved;
+/// never fewer than 1 000 (a p99.9 needs a thousand round trips).
+pub fn count_for(calibration: &Sample, budget: Duration) -> u64 {
+    ((calibration.rate() * budget.as_secs_f64()) as u64).max(1_000)
+}
+
+/// Runs `case` for `imp` with `count` messages (or round trips); a round trip's
+/// distribution goes to `hgrm`.
+pub fn measure(imp: Impl, case: &Case, count: u64, hgrm: &Path) -> Sample {
+    let (local_tool, remote_tool) = case.tools();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let output = match remote_tool {
+        None => wait_output(
+            spawn(imp, local_tool, None, case, count, hgrm),
+            deadline,
+            local_tool,
+        ),
+        Some(remote_tool) => {
+            let endpoint = Endpoint::new(case.transport);
+            let address = endpoint.address();
+            let local = spawn(imp, local_tool, Some(&address), case, count, hgrm);
+            // Plain sockets' connecting side retries until the other listens; a library's
+            // would wait a reconnect interval, so wait until the listener is up instead (a
+            // probe connection the library simply sees close).
+            if imp != Impl::Plain {
+                endpoint.wait_listening(imp, local_tool);
+            }
+            let mut remote = spawn(imp, remote_tool, Some(&address), case, count, hgrm);
+            match case.kind {
+                Kind::Latency => {
+                    let remote_out = wait_output(remote, deadline, remote_tool);
+                    wait_output(local, deadline, local_tool);
+                    remote_out
+                }
+                Kind::Throughput => {
+                    // The sender may be holding its connection open (see
+                    // `hold_while_asked`): release it once the receiver has everything.
+                    let local_out = wait_output(local, deadline, local_tool);
+                    drop(remote.stdin.take());
+                    wait_output(remote, deadline, remote_tool);
+                    local_out
+                }
+            }
+        }
+    };
+    match case.kind {
+        Kind::Latency => Sample {
+            mean_rtt: 2.0 * number_after(&output, "average latency: "),
+            p50: number_after(&output, "round-trip p50: "),
+            p99: number_after(&output, "round-trip p99: "),
+            p999: number_after(&output, "round-trip p99.9: "),
+            max: number_after(&output, "round-trip max: "),
+            ..Sample::default()
+        },
+        Kind::Throughput => Sample {
+            msgs_per_sec: number_after(&output, "mean throughput: "),
+            ..Sample::default()
+        },
+    }
+}
+
+/// Where a tcp or ipc run's two sides meet.
+enum Endpoint {
+    Tcp(u16),
+    Ipc(PathBuf),
+}
+
+impl Endpoint {
+    fn new(transport: Transport) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        match transport {
+            Transport::Ipc => Endpoint::Ipc(std::env::temp_dir().join(format!(
+                "ringmq-bench-{}-{}.sock",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ))),
+            _ => Endpoint::Tcp(
+                TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .map(|a| a.port())
+                    .unwrap_or_else(|e| fail(&format!("no free port: {e}"))),
+            ),
+        }
+    }
+
+    fn address(&self) -> String {
+        match self {
+            Endpoint::Tcp(port) => format!("tcp://127.0.0.1:{port}"),
+            Endpoint::Ipc(path) => format!("ipc://{}", path.display()),
+        }
+    }
+
+    fn wait_listening(&self, imp: Impl, tool: &str) {
+        let start = Instant::now();
+        loop {
+            let up = match self {
+                Endpoint::Tcp(port) => TcpStream::connect(("127.0.0.1", *port)).is_ok(),
+                Endpoint::Ipc(path) => UnixStream::connect(path).is_ok(),
+            };
+            if up {
+                return;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                fail(&format!("{} {tool} never listened", imp.name()));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        if let Endpoint::Ipc(path) = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case, count: u64, hgrm: &Path) -> Child {
+    let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("own path: {e}")));
+    let mut args = vec!["--child".to_string(), imp.child().into(), tool.into()];
+    args.extend(address.map(str::to_string));
+    args.extend([case.size.to_string(), count.to_string()]);
+    let mode = if imp == Impl::RingmqAttached {
+        "attached"
+    } else {
+        "detached"
+    };
+    Command::new(exe)
+        .args(args)
+        .env("RINGMQ_MODE", mode)
+        .env("RINGMQ_HGRM", hgrm)
+        .env("RINGMQ_HOLD", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| fail(&format!("spawning {tool}: {e}")))
+}
+
+fn wait_output(mut child: Child, deadline: Instant, what: &str) -> String {
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let mut out = String::new();
+                if let Some(mut stdout) = child.stdout.take() {
+                    let _ = stdout.read_to_string(&mut out);
+                }
+                if !status.success() {
+                    fail(&format!("{what} failed ({status})"));
+                }
+                return out;
+            }
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                fail(&format!("{what} timed out"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => fail(&format!("waiting for {what}: {e}")),
+        }
+    }
+}
+
+fn number_after(output: &str, prefix: &str) -> f64 {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| fail(&format!("no '{prefix}' in output:\n{output}")))
+}
+
+/// Stops the report with a message.
+pub fn fail(message: &str) -> ! {
+    eprintln!("\nringmq-bench: {message}");
+    exit(1);
+}
