@@ -1,6 +1,8 @@
 //! Frame headers and the incremental frame decoder.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+
+use super::body_pool::{BodyPool, POOLED_MIN};
 
 use super::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE};
 use crate::msg::Msg;
@@ -61,7 +63,7 @@ enum State {
     Body {
         flags: u8,
         remaining: usize,
-        body: BytesMut,
+        body: Vec<u8>,
     },
 }
 
@@ -74,6 +76,7 @@ pub struct FrameDecoder {
     state: State,
     max_msg_size: Option<u64>,
     max_command_size: u64,
+    bodies: BodyPool,
 }
 
 impl std::fmt::Debug for FrameDecoder {
@@ -96,6 +99,7 @@ impl FrameDecoder {
             state: State::Header { buf: [0; 9], have: 0 },
             max_msg_size,
             max_command_size,
+            bodies: BodyPool::new(),
         }
     }
 
@@ -142,9 +146,13 @@ impl FrameDecoder {
         }
     }
 
-    fn finish_slice(flags: u8, body: &[u8]) -> DecodedFrame {
+    fn finish_slice(&self, flags: u8, body: &[u8]) -> DecodedFrame {
         if flags & FLAG_COMMAND != 0 {
             DecodedFrame::Command(Bytes::copy_from_slice(body))
+        } else if body.len() >= POOLED_MIN {
+            let mut pooled = self.bodies.take(body.len());
+            pooled.extend_from_slice(body);
+            Self::finish(flags, self.bodies.freeze(pooled))
         } else {
             DecodedFrame::Message(Msg::copy_from_slice(body).with_more(flags & FLAG_MORE != 0))
         }
@@ -161,7 +169,7 @@ impl FrameDecoder {
                     let size = size as usize;
                     if input.len() - header_len >= size {
                         let body = &input[header_len..header_len + size];
-                        return Ok((header_len + size, Some(Self::finish_slice(flags, body))));
+                        return Ok((header_len + size, Some(self.finish_slice(flags, body))));
                     }
                 }
                 self.decode_slow(input)
@@ -196,12 +204,12 @@ impl FrameDecoder {
                     let size = size as usize;
                     if size == 0 {
                         self.state = State::Header { buf: [0; 9], have: 0 };
-                        return Ok((used, Some(Self::finish_slice(flags, &[]))));
+                        return Ok((used, Some(self.finish_slice(flags, &[]))));
                     }
                     self.state = State::Body {
                         flags,
                         remaining: size,
-                        body: BytesMut::with_capacity(size.min(MAX_UPFRONT_RESERVE)),
+                        body: self.bodies.take(size.min(MAX_UPFRONT_RESERVE)),
                     };
                 }
                 State::Body {
@@ -217,7 +225,12 @@ impl FrameDecoder {
                         return Ok((used, None));
                     }
                     let flags = *flags;
-                    let body = std::mem::take(body).freeze();
+                    let body = std::mem::take(body);
+                    let body = if flags & FLAG_COMMAND == 0 {
+                        self.bodies.freeze(body)
+                    } else {
+                        Bytes::from(body)
+                    };
                     self.state = State::Header { buf: [0; 9], have: 0 };
                     return Ok((used, Some(Self::finish(flags, body))));
                 }
@@ -299,6 +312,54 @@ mod tests {
             }
             assert_eq!(got, whole, "chunk size {chunk}");
             assert!(d.at_frame_boundary());
+        }
+    }
+
+    #[test]
+    fn large_bodies_from_recycled_buffers_keep_their_own_contents() {
+        let frame = |i: usize| {
+            let len = POOLED_MIN + i * 997;
+            let mut wire = vec![0u8; 9];
+            let n = encode_frame_header(0, len, (&mut wire[..9]).try_into().unwrap());
+            wire.truncate(n);
+            wire.extend((0..len).map(|k| (k * 31 + i) as u8));
+            wire
+        };
+        let check = |i: usize, got: &DecodedFrame| match got {
+            DecodedFrame::Message(m) => {
+                assert_eq!(m.len(), POOLED_MIN + i * 997, "frame {i}");
+                assert!(
+                    m.iter().enumerate().all(|(k, &b)| b == (k * 31 + i) as u8),
+                    "frame {i}"
+                );
+            }
+            other => panic!("{other:?}"),
+        };
+        // Whole frames in one input and frames split across inputs, while earlier bodies
+        // are still held (their buffers must not be reused) and after some were dropped
+        // (theirs are).
+        let mut d = FrameDecoder::new(None, 1024);
+        let mut held = Vec::new();
+        for round in 0..3 {
+            let wire: Vec<u8> = (0..12).flat_map(frame).collect();
+            let chunk = [wire.len(), 4096, 20_000][round];
+            let mut got = Vec::new();
+            for piece in wire.chunks(chunk) {
+                got.extend(frames(&mut d, piece).unwrap());
+            }
+            assert_eq!(got.len(), 12);
+            for (i, f) in got.iter().enumerate() {
+                check(i, f);
+            }
+            held.extend(got);
+            held.drain(..held.len() / 2);
+            for f in &held {
+                let DecodedFrame::Message(m) = f else {
+                    unreachable!()
+                };
+                let i = (m.len() - POOLED_MIN) / 997;
+                check(i, f);
+            }
         }
     }
 

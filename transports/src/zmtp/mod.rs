@@ -7,6 +7,7 @@
 //! sockets, and lets the same codec run under any driver (a shard's io_uring today).
 
 mod batch;
+mod body_pool;
 mod command;
 mod connection;
 mod frame;
