@@ -1,3 +1,3 @@
-//! Criterion benches for ringmq's hot paths (see `codec.rs` and `spsc.rs`); run them with
+//! Criterion benches for ringmq's hot paths (see `codec.rs`, `spsc.rs` and `matcher.rs`); run them with
 //! `cargo bench -p ringmq-benches`. End-to-end comparisons with libzmq live in
 //! `perf/` (`ringmq-bench`).

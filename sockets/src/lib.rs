@@ -27,3 +27,10 @@ pub use proxy::proxy;
 pub use ringmq_transports::{Error, Msg, Result, SocketType};
 pub use shared::SharedSocket;
 pub use socket::Socket;
+
+/// Internals the criterion benches in `benches/` measure directly (the subscription
+/// matcher); not part of the API and not covered by semver.
+#[doc(hidden)]
+pub mod bench_internals {
+    pub use crate::routing::trie::{PipeSet, PrefixTrie, TrieValue};
+}

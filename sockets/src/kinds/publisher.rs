@@ -100,7 +100,7 @@ impl Publisher {
             true
         } else if subscribe {
             let first = self.subscriptions.update(topic, |pipes| {
-                let was_empty = pipes.len() == 0;
+                let was_empty = pipes.is_empty();
                 pipes.insert(idx);
                 was_empty
             });
@@ -128,7 +128,7 @@ impl Publisher {
         let (xpub, verboser) = (self.xpub, self.verboser);
         let pending = &mut self.pending;
         self.subscriptions.update_all(|prefix, pipes| {
-            if pipes.remove(idx) && xpub && (pipes.len() == 0 || verboser) {
+            if pipes.remove(idx) && xpub && (pipes.is_empty() || verboser) {
                 pending.push_back(Msg::subscription(false, prefix).with_more(false));
             }
         });

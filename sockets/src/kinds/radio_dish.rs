@@ -56,7 +56,7 @@ impl Radio {
                 Some(0) => {
                     if let Some(set) = self.groups.get_mut(&frame[1..]) {
                         set.remove(idx);
-                        if set.len() == 0 {
+                        if set.is_empty() {
                             self.groups.remove(&frame[1..]);
                         }
                     }
@@ -69,7 +69,7 @@ impl Radio {
     fn leave_all(&mut self, idx: usize) {
         self.groups.retain(|_, set| {
             set.remove(idx);
-            set.len() > 0
+            !set.is_empty()
         });
     }
 }

@@ -9,7 +9,8 @@
 //! subscriptions.
 
 /// A value stored at a prefix; empty values are as good as absent.
-pub(crate) trait TrieValue: Default {
+pub trait TrieValue: Default {
+    /// `true` when the value holds nothing (the prefix counts as absent).
     fn is_empty(&self) -> bool;
 }
 
@@ -44,7 +45,7 @@ impl<V: Default> Node<V> {
 
 /// Prefix → value (see the module documentation).
 #[derive(Debug)]
-pub(crate) struct PrefixTrie<V> {
+pub struct PrefixTrie<V> {
     nodes: Vec<Node<V>>,
     free: Vec<NodeId>,
 }
@@ -81,7 +82,7 @@ impl<V: TrieValue> PrefixTrie<V> {
 
     /// Changes the value at `prefix` (creating the path when needed) and prunes it again if
     /// the change left it empty. Returns what `change` returned.
-    pub(crate) fn update<R>(&mut self, prefix: &[u8], change: impl FnOnce(&mut V) -> R) -> R {
+    pub fn update<R>(&mut self, prefix: &[u8], change: impl FnOnce(&mut V) -> R) -> R {
         let mut node = ROOT;
         for &b in prefix {
             node = match self.child(node, b) {
@@ -95,11 +96,7 @@ impl<V: TrieValue> PrefixTrie<V> {
     }
 
     /// Changes the value at `prefix` only if the prefix is stored (`None` otherwise).
-    pub(crate) fn update_existing<R>(
-        &mut self,
-        prefix: &[u8],
-        change: impl FnOnce(&mut V) -> R,
-    ) -> Option<R> {
+    pub fn update_existing<R>(&mut self, prefix: &[u8], change: impl FnOnce(&mut V) -> R) -> Option<R> {
         let node = self.find(prefix)?;
         let result = change(&mut self.nodes[node as usize].value);
         self.prune(node);
@@ -144,7 +141,7 @@ impl<V: TrieValue> PrefixTrie<V> {
 
     /// Calls `visit` with the value of every stored prefix of `topic` (the empty prefix first).
     #[inline]
-    pub(crate) fn for_each_prefix_of(&self, topic: &[u8], mut visit: impl FnMut(&V)) {
+    pub fn for_each_prefix_of(&self, topic: &[u8], mut visit: impl FnMut(&V)) {
         let mut node = ROOT;
         let mut rest = topic.iter();
         loop {
@@ -163,14 +160,14 @@ impl<V: TrieValue> PrefixTrie<V> {
     }
 
     /// `true` if some stored prefix is a prefix of `topic`.
-    pub(crate) fn matches(&self, topic: &[u8]) -> bool {
+    pub fn matches(&self, topic: &[u8]) -> bool {
         let mut found = false;
         self.for_each_prefix_of(topic, |_| found = true);
         found
     }
 
     /// Calls `visit` with every stored prefix and its value, in byte order.
-    pub(crate) fn for_each(&self, mut visit: impl FnMut(&[u8], &V)) {
+    pub fn for_each(&self, mut visit: impl FnMut(&[u8], &V)) {
         let mut prefix = Vec::new();
         self.walk(ROOT, &mut prefix, &mut |p, v| visit(p, v));
     }
@@ -188,7 +185,7 @@ impl<V: TrieValue> PrefixTrie<V> {
     }
 
     /// Changes every stored value with `change(prefix, value)`, then prunes what was emptied.
-    pub(crate) fn update_all(&mut self, mut change: impl FnMut(&[u8], &mut V)) {
+    pub fn update_all(&mut self, mut change: impl FnMut(&[u8], &mut V)) {
         let mut stored = Vec::new();
         let mut prefix = Vec::new();
         self.collect(ROOT, &mut prefix, &mut stored);
@@ -219,7 +216,7 @@ impl<V: TrieValue> PrefixTrie<V> {
 
 /// The subscriber pipes at one prefix (few per prefix in practice, so a small vector).
 #[derive(Debug, Default)]
-pub(crate) struct PipeSet(Vec<usize>);
+pub struct PipeSet(Vec<usize>);
 
 impl TrieValue for PipeSet {
     fn is_empty(&self) -> bool {
@@ -229,7 +226,7 @@ impl TrieValue for PipeSet {
 
 impl PipeSet {
     /// Adds a pipe; `false` if it was there already.
-    pub(crate) fn insert(&mut self, pipe: usize) -> bool {
+    pub fn insert(&mut self, pipe: usize) -> bool {
         if self.0.contains(&pipe) {
             return false;
         }
@@ -238,7 +235,7 @@ impl PipeSet {
     }
 
     /// Removes a pipe; `false` if it was not there.
-    pub(crate) fn remove(&mut self, pipe: usize) -> bool {
+    pub fn remove(&mut self, pipe: usize) -> bool {
         match self.0.iter().position(|&p| p == pipe) {
             Some(i) => {
                 self.0.swap_remove(i);
@@ -248,12 +245,19 @@ impl PipeSet {
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+    /// The pipes, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().copied()
     }
 
-    pub(crate) fn len(&self) -> usize {
+    /// How many pipes.
+    pub fn len(&self) -> usize {
         self.0.len()
+    }
+
+    /// `true` without pipes.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
