@@ -420,7 +420,11 @@ impl Session {
             let bid = c.buffer_id().expect("a provided-buffer receive names its buffer");
             let outcome = {
                 let data = cx.buffers().buffer(bid, c.result as usize);
-                self.feed(data, now)
+                self.feed(data, now).map(|used| {
+                    if let Some(conn) = self.conn.as_mut().filter(|_| used < data.len()) {
+                        conn.pending_input.push(&data[used..]);
+                    }
+                })
             };
             cx.buffers().recycle(bid);
             match outcome {
@@ -446,20 +450,20 @@ impl Session {
         self.fail(cx, &reason);
     }
 
-    /// Decodes received octets into the pipe, publishing once at the end. When the socket's
-    /// queue is full, stops and keeps the rest in `pending_input` until it has room.
-    fn feed(&mut self, data: &[u8], now: Instant) -> Result<(), String> {
+    /// Decodes received octets into the pipe, publishing once at the end, and returns how
+    /// many it took. When the socket's queue is full it stops: the caller keeps the rest in
+    /// `pending_input` until the queue has room.
+    fn feed(&mut self, data: &[u8], now: Instant) -> Result<usize, String> {
         let mut pos = 0;
         while pos < data.len() {
             let Some(conn) = self.conn.as_mut() else {
-                return Ok(());
+                return Ok(data.len());
             };
             let zmtp = conn
                 .zmtp
                 .as_mut()
                 .expect("input only after the connection is established");
             if conn.input_stopped {
-                conn.pending_input.extend_from_slice(&data[pos..]);
                 zmtp.saw_traffic();
                 break;
             }
@@ -504,7 +508,7 @@ impl Session {
         if let Some(p) = self.pipe.as_mut() {
             p.flush();
         }
-        Ok(())
+        Ok(pos)
     }
 
     /// After input was handled: stop the receive if the socket's queue is full, otherwise
@@ -545,9 +549,15 @@ impl Session {
             }
         }
         conn.input_stopped = false;
-        let pending = std::mem::take(&mut conn.pending_input);
-        if let Err(reason) = self.feed(&pending, cx.now()) {
-            return self.fail(cx, &reason);
+        let mut pending = std::mem::take(&mut conn.pending_input);
+        match self.feed(pending.unread(), cx.now()) {
+            Err(reason) => return self.fail(cx, &reason),
+            Ok(used) => pending.consume(used),
+        }
+        // Nothing can have been queued meanwhile: only a receive completion adds to it.
+        if let Some(conn) = self.conn.as_mut() {
+            debug_assert!(conn.pending_input.is_empty());
+            conn.pending_input = pending;
         }
         let ended = self
             .conn
