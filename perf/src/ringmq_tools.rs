@@ -13,10 +13,26 @@ pub fn attached_mode() -> bool {
     std::env::var("RINGMQ_MODE").is_ok_and(|m| m == "attached")
 }
 
+/// `RINGMQ_ZEROCOPY_THRESHOLD=<octets>` in the environment sets the tools' sockets'
+/// `set_zerocopy_threshold` (SEND_ZC for batches with a body that large); unset, the
+/// default (never).
+fn zerocopy_threshold() -> Option<i32> {
+    let value = std::env::var("RINGMQ_ZEROCOPY_THRESHOLD").ok()?;
+    Some(
+        value
+            .parse()
+            .unwrap_or_else(|_| die("RINGMQ_ZEROCOPY_THRESHOLD", format!("'{value}' is not a number"))),
+    )
+}
+
 /// Runs `body` with a socket of type `t` bound to or connected to `address`, in the mode
 /// [`attached_mode`] says.
 fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut Socket)) {
     let setup = |s: &mut Socket| {
+        if let Some(threshold) = zerocopy_threshold() {
+            s.set_zerocopy_threshold(threshold)
+                .unwrap_or_else(|e| die("set_zerocopy_threshold", e));
+        }
         if bind {
             s.bind(address).unwrap_or_else(|e| die("bind", e));
         } else {

@@ -38,6 +38,8 @@ pub(crate) struct SocketOptions {
     pub(crate) tcp_keepalive_intvl: i32,
     pub(crate) ipv6: bool,
     pub(crate) immediate: bool,
+    /// ringmq's own: SEND_ZC for batches holding a body this large (-1: never).
+    pub(crate) zerocopy_threshold: i32,
     pub(crate) conflate: bool,
     pub(crate) multicast_hops: i32,
     pub(crate) multicast_loop: bool,
@@ -68,6 +70,7 @@ impl SocketOptions {
             tcp_keepalive_idle: -1,
             tcp_keepalive_intvl: -1,
             immediate: false,
+            zerocopy_threshold: -1,
             conflate: false,
             multicast_hops: 1,
             multicast_loop: true,
@@ -97,6 +100,7 @@ impl SocketOptions {
         tcp.reconnect_ivl_max = ms(self.reconnect_ivl_max);
         tcp.backlog = self.backlog;
         tcp.conflate = self.conflate_directions();
+        tcp.zerocopy_threshold = usize::try_from(self.zerocopy_threshold).ok();
         tcp.tuning = TcpTuning {
             sndbuf: opt(self.sndbuf).filter(|&v| v > 0),
             rcvbuf: opt(self.rcvbuf).filter(|&v| v > 0),

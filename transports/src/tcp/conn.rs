@@ -72,6 +72,14 @@ pub(super) struct Conn {
     pub(super) inflight: u32,
     pub(super) recv_armed: bool,
     pub(super) sending: bool,
+    /// A zero-copy send's result, kept until its notification says the kernel is done
+    /// with the batch (the send counts as in flight until then).
+    pub(super) zerocopy_result: Option<i32>,
+    /// The send in flight is zero-copy.
+    pub(super) zerocopy_sending: bool,
+    /// The socket refused a zero-copy send (EOPNOTSUPP: Unix-domain sockets do): send
+    /// normally from then on.
+    pub(super) zerocopy_refused: bool,
     pub(super) out: WriteBatch,
     pub(super) iovecs: Vec<libc::iovec>,
     pub(super) msghdr: Box<libc::msghdr>,
@@ -96,6 +104,9 @@ impl Conn {
             inflight: 0,
             recv_armed: false,
             sending: false,
+            zerocopy_result: None,
+            zerocopy_sending: false,
+            zerocopy_refused: false,
             out: WriteBatch::new(),
             iovecs: Vec::new(),
             msghdr: Box::new(msghdr),
@@ -144,15 +155,34 @@ impl Conn {
         self.recv_armed = true;
     }
 
-    pub(super) fn submit_send(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
+    /// Sends what `out` holds with one `sendmsg`, zero-copy (SEND_ZC) when the kernel has it
+    /// and the batch holds a body of at least `zerocopy_threshold` octets.
+    pub(super) fn submit_send(
+        &mut self,
+        cx: &mut ShardCx<'_>,
+        me: TaskId,
+        zerocopy_threshold: Option<usize>,
+    ) {
         self.out.fill_iovecs(&mut self.iovecs);
         self.msghdr.msg_iov = self.iovecs.as_mut_ptr();
         self.msghdr.msg_iovlen = self.iovecs.len();
-        let entry = opcode::SendMsg::new(types::Fd(self.fd.as_raw_fd()), &*self.msghdr)
-            .flags(libc::MSG_NOSIGNAL as u32)
-            .build();
+        let fd = types::Fd(self.fd.as_raw_fd());
+        let zerocopy = cx.features().send_zc
+            && !self.zerocopy_refused
+            && zerocopy_threshold.is_some_and(|at_least| self.out.largest_shared() >= at_least);
+        self.zerocopy_sending = zerocopy;
+        let entry = if zerocopy {
+            opcode::SendMsgZc::new(fd, &*self.msghdr)
+                .flags(libc::MSG_NOSIGNAL as u32)
+                .build()
+        } else {
+            opcode::SendMsg::new(fd, &*self.msghdr)
+                .flags(libc::MSG_NOSIGNAL as u32)
+                .build()
+        };
         // SAFETY: the msghdr is boxed, the iovec array and the bytes it points to are owned by
-        // `out`, and neither is touched until this send completes (`sending` guards them).
+        // `out`, and neither is touched until this send completes (`sending` guards them; a
+        // zero-copy send completes with its notification, see `Session::on_send`).
         unsafe { self.submit(cx, me, OP_SEND, entry) };
         self.sending = true;
     }

@@ -50,6 +50,9 @@ pub struct TcpOptions {
     pub tuning: TcpTuning,
     /// Largest batch of octets handed to one `sendmsg`.
     pub batch_limit: usize,
+    /// A batch holding a body at least this large goes out with SEND_ZC (zero-copy, the
+    /// batch held until the kernel's notification) where the kernel has it; `None`: never.
+    pub zerocopy_threshold: Option<usize>,
     /// CONFLATE for pipes of this socket's connections: (socket-to-peer, peer-to-socket).
     pub conflate: (bool, bool),
 }
@@ -66,6 +69,7 @@ impl TcpOptions {
             backlog: 100,
             tuning: TcpTuning::default(),
             batch_limit: 256 * 1024,
+            zerocopy_threshold: None,
             conflate: (false, false),
         }
     }

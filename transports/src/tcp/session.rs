@@ -582,6 +582,7 @@ impl Session {
     /// Moves control bytes and queued messages into the write batch and starts a send.
     fn flush_output(&mut self, cx: &mut ShardCx<'_>) {
         let batch_limit = self.options.batch_limit;
+        let zerocopy = self.options.zerocopy_threshold;
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
@@ -621,7 +622,7 @@ impl Session {
             }
         }
         if !conn.out.is_empty() {
-            conn.submit_send(cx, self.me);
+            conn.submit_send(cx, self.me, zerocopy);
         } else if self.closing {
             self.close_raw(cx);
         }
@@ -638,13 +639,33 @@ impl Session {
     }
 
     fn on_send(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
+        let zerocopy = self.options.zerocopy_threshold;
         let Some(conn) = self.conn.as_mut() else {
             return;
         };
+        // A zero-copy send completes twice: its result (with MORE), then the notification
+        // that the kernel no longer reads the batch. Only then may the batch change.
+        let result = if c.is_notification() {
+            match conn.zerocopy_result.take() {
+                Some(result) => result,
+                None => return,
+            }
+        } else if c.more() {
+            conn.zerocopy_result = Some(c.result);
+            return;
+        } else {
+            c.result
+        };
+        let c = Completion { result, ..c };
         conn.sending = false;
+        if c.result == -libc::EOPNOTSUPP && conn.zerocopy_sending {
+            conn.zerocopy_refused = true;
+            conn.submit_send(cx, self.me, zerocopy);
+            return;
+        }
         if c.result < 0 {
             if c.result == -libc::EAGAIN || c.result == -libc::EINTR {
-                conn.submit_send(cx, self.me);
+                conn.submit_send(cx, self.me, zerocopy);
                 return;
             }
             let reason = std::io::Error::from_raw_os_error(-c.result).to_string();
@@ -653,7 +674,7 @@ impl Session {
         }
         conn.out.consume(c.result as usize);
         if !conn.out.is_empty() {
-            conn.submit_send(cx, self.me);
+            conn.submit_send(cx, self.me, zerocopy);
             return;
         }
         if self.closing {

@@ -110,6 +110,18 @@ impl WriteBatch {
         }
     }
 
+    /// The largest body still referenced rather than copied (0 if none).
+    pub fn largest_shared(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Shared(b) => b.len(),
+                Segment::Copied { .. } => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Fills `iovecs` (cleared first) with at most `MAX_IOVECS` entries describing the
     /// unwritten bytes. The pointers stay valid until the batch is next modified.
     pub fn fill_iovecs(&self, iovecs: &mut Vec<libc::iovec>) {
@@ -176,6 +188,17 @@ impl WriteBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn largest_shared_names_the_biggest_referenced_body() {
+        let mut b = WriteBatch::new();
+        assert_eq!(b.largest_shared(), 0);
+        b.push_message_frame(&Msg::from(vec![1u8; 100]), 64);
+        b.push_message_frame(&Msg::from(vec![2u8; 50]), 64);
+        assert_eq!(b.largest_shared(), 100);
+        b.push_message_frame(&Msg::from(vec![3u8; 40]), 64);
+        assert_eq!(b.largest_shared(), 100, "copied bodies do not count");
+    }
 
     #[test]
     fn frames_are_encoded_with_small_bodies_copied_and_large_ones_referenced() {
