@@ -313,14 +313,14 @@ impl Socket {
     );
 
     int_option!(
-        /// ringmq's own (libzmq has no equivalent): over tcp and ipc, a batch of outgoing
-        /// messages that holds a body of at least this many octets is sent with io_uring's
-        /// SEND_ZC, the kernel reading the bodies in place instead of copying them, and the
-        /// batch held until the kernel's notification; -1 (the default) never. It pays off
-        /// for large bodies on a real network interface; over loopback the kernel copies
-        /// zero-copy pages when it delivers them, so there it only adds the notification (see
-        /// docs/benchmarks.md). Kernels without SEND_ZC send as usual. Applies to later
-        /// `bind` and `connect` calls.
+        /// ringmq's own (libzmq has no equivalent): over tcp, a batch of outgoing messages
+        /// that holds a body of at least this many octets is sent with io_uring's SEND_ZC,
+        /// the kernel reading the bodies in place instead of copying them, and the batch held
+        /// until the kernel's notification; -1 (the default) never. It pays off for large
+        /// bodies on a real network interface; over loopback the kernel copies zero-copy
+        /// pages when it delivers them, so there it only adds the notification (see
+        /// docs/benchmarks.md). Kernels without SEND_ZC, and ipc connections (Unix-domain
+        /// sockets refuse it), send as usual. Applies to later `bind` and `connect` calls.
         zerocopy_threshold, set_zerocopy_threshold, zerocopy_threshold, "zerocopy threshold", -1
     );
 
