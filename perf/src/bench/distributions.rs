@@ -22,8 +22,8 @@ pub fn keep_medians(out_dir: &Path, results: &Results) -> Vec<PathBuf> {
             continue;
         }
         let mut curves = Vec::new();
-        for (i, &imp) in results.impls.iter().enumerate() {
-            let Some(round) = results.median_round(c, i, |s| s.p50) else {
+        for &imp in &results.impls {
+            let Some(round) = results.median_round(c, imp, |s| s.p50) else {
                 continue;
             };
             let kept = out_dir.join(format!("{}-{}.hgrm", case.slug(), imp.name()));

@@ -25,25 +25,22 @@ impl Results {
         self.samples[case][imp].push(sample);
     }
 
-    /// The rounds' samples of one case and implementation (empty if it did not run).
-    pub fn samples(&self, case: usize, imp: usize) -> &[Sample] {
-        &self.samples[case][imp]
+    /// The rounds' samples of `imp` in `case` (`None` if `imp` is not in the report).
+    fn runs(&self, case: usize, imp: Impl) -> Option<&[Sample]> {
+        let i = self.impls.iter().position(|&x| x == imp)?;
+        Some(&self.samples[case][i])
     }
 
     /// The median over the rounds of `pick`, if `imp` ran `case`.
     pub fn median(&self, case: usize, imp: Impl, pick: fn(&Sample) -> f64) -> Option<f64> {
-        let i = self.impls.iter().position(|&x| x == imp)?;
-        let mut values: Vec<f64> = self.samples[case][i].iter().map(pick).collect();
-        if values.is_empty() {
-            return None;
-        }
-        values.sort_by(|a, b| a.total_cmp(b));
-        Some(values[values.len() / 2])
+        let round = self.median_round(case, imp, pick)?;
+        self.runs(case, imp).map(|runs| pick(&runs[round]))
     }
 
-    /// The round whose `pick` is the median (the one whose distribution is kept).
-    pub fn median_round(&self, case: usize, imp: usize, pick: fn(&Sample) -> f64) -> Option<usize> {
-        let runs = &self.samples[case][imp];
+    /// The round whose `pick` is the median (the one whose distribution is kept), if `imp`
+    /// ran `case`.
+    pub fn median_round(&self, case: usize, imp: Impl, pick: fn(&Sample) -> f64) -> Option<usize> {
+        let runs = self.runs(case, imp)?;
         let mut order: Vec<usize> = (0..runs.len()).collect();
         order.sort_by(|&a, &b| pick(&runs[a]).total_cmp(&pick(&runs[b])));
         order.get(order.len() / 2).copied()

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use ringmq_perf::bench::case::{Case, Impl, Kind, Transport};
 use ringmq_perf::bench::results::Results;
-use ringmq_perf::bench::runner::{self, Sample};
+use ringmq_perf::bench::runner;
 use ringmq_perf::bench::{child, distributions, table};
 
 const USAGE: &str = "\
@@ -200,7 +200,7 @@ fn main() {
                     counts[c][i]
                 ));
                 let file = distributions::round_file(&o.out_dir, case, imp, round);
-                let sample: Sample = runner::measure(imp, case, counts[c][i], &file);
+                let sample = runner::measure(imp, case, counts[c][i], &file);
                 results.push(c, i, sample);
             }
         }

@@ -656,23 +656,22 @@ impl Session {
         } else {
             c.result
         };
-        let c = Completion { result, ..c };
         conn.sending = false;
-        if c.result == -libc::EOPNOTSUPP && conn.zerocopy_sending {
+        if result == -libc::EOPNOTSUPP && conn.zerocopy_sending {
             conn.zerocopy_refused = true;
             conn.submit_send(cx, self.me, zerocopy);
             return;
         }
-        if c.result < 0 {
-            if c.result == -libc::EAGAIN || c.result == -libc::EINTR {
+        if result < 0 {
+            if result == -libc::EAGAIN || result == -libc::EINTR {
                 conn.submit_send(cx, self.me, zerocopy);
                 return;
             }
-            let reason = std::io::Error::from_raw_os_error(-c.result).to_string();
+            let reason = std::io::Error::from_raw_os_error(-result).to_string();
             self.fail(cx, &reason);
             return;
         }
-        conn.out.consume(c.result as usize);
+        conn.out.consume(result as usize);
         if !conn.out.is_empty() {
             conn.submit_send(cx, self.me, zerocopy);
             return;
