@@ -8,9 +8,7 @@ use bytes::Bytes;
 
 use super::FLAG_COMMAND;
 use super::frame::encode_frame_header;
-
-/// Longest PING context echoed back (RFC 37).
-pub const MAX_PING_CONTEXT: usize = 16;
+use super::limits::{MAX_PING_CONTEXT, MAX_PROPERTIES};
 
 /// A parsed command, borrowing from the frame body.
 #[derive(Debug, PartialEq, Eq)]
@@ -135,10 +133,14 @@ impl Metadata {
         self.properties.iter().map(|(n, v)| (n.as_str(), v))
     }
 
-    /// Parses a property list.
+    /// Parses a property list (RFC 37's grammar: names of 1 to 255 `name-char`s, values of
+    /// up to 2^31-1 octets). More than [`MAX_PROPERTIES`] properties are refused.
     pub fn parse(mut data: &[u8]) -> Result<Self, &'static str> {
         let mut properties = Vec::new();
         while !data.is_empty() {
+            if properties.len() == MAX_PROPERTIES {
+                return Err("more metadata properties than ringmq accepts (256)");
+            }
             let name_len = usize::from(data[0]);
             data = &data[1..];
             if name_len == 0 {
@@ -147,9 +149,12 @@ impl Metadata {
             if data.len() < name_len + 4 {
                 return Err("metadata property exceeds the frame");
             }
-            let name = std::str::from_utf8(&data[..name_len])
-                .map_err(|_| "metadata property name is not ASCII")?
-                .to_owned();
+            let name = &data[..name_len];
+            if !name.iter().all(|&c| is_name_char(c)) {
+                return Err("metadata property name outside RFC 37's name-char set");
+            }
+            // Every name-char is ASCII.
+            let name = String::from_utf8_lossy(name).into_owned();
             data = &data[name_len..];
             let value_len = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
             data = &data[4..];
@@ -171,6 +176,11 @@ impl Metadata {
             out.extend_from_slice(value);
         }
     }
+}
+
+/// RFC 37: `name-char = ALPHA | DIGIT | "-" | "_" | "." | "+"`.
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'+')
 }
 
 #[cfg(test)]
@@ -255,5 +265,25 @@ mod tests {
             assert!(Command::parse(body).is_err(), "{body:?}");
         }
         assert_eq!(Command::parse(b"\x03FOOx"), Ok(Command::Unknown(b"FOO")));
+    }
+
+    #[test]
+    fn property_names_follow_rfc_37_and_their_count_is_capped() {
+        let property = |name: &[u8]| {
+            let mut p = vec![name.len() as u8];
+            p.extend_from_slice(name);
+            p.extend_from_slice(&[0, 0, 0, 1, b'v']);
+            p
+        };
+        assert!(Metadata::parse(&property(b"X-Trace.id_2+")).is_ok());
+        for bad in [&b"Socket Type"[..], b"caf\xc3\xa9", b"a\0b", b"x:y"] {
+            assert!(Metadata::parse(&property(bad)).is_err(), "{bad:?}");
+        }
+        let many = |n: usize| -> Vec<u8> { (0..n).flat_map(|_| property(b"p")).collect() };
+        assert_eq!(
+            Metadata::parse(&many(MAX_PROPERTIES)).unwrap().iter().count(),
+            MAX_PROPERTIES
+        );
+        assert!(Metadata::parse(&many(MAX_PROPERTIES + 1)).is_err());
     }
 }

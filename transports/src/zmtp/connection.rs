@@ -5,8 +5,10 @@
 //! deadline ([`Connection::next_timeout`]). Message frames are written by the driver with
 //! [`Connection::encode_message`] once [`Connection::is_ready`].
 //!
-//! Control bytes (greeting, READY, PING, PONG) are only ever taken by the driver between
-//! messages, so a command never lands inside a multipart message on the wire.
+//! Control bytes (greeting, READY, PING, PONG, ERROR) are only ever taken by the driver
+//! between messages, so a command never lands inside a multipart message on the wire. What
+//! the connection owes its peer is bounded whatever the peer sends ([`owed`](super::owed)),
+//! and so is every buffer the peer's bytes fill ([`limits`](super::limits)).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,11 +19,10 @@ use super::batch::WriteBatch;
 use super::command::{Command, Metadata, encode_command};
 use super::frame::{DecodedFrame, FrameDecoder, FrameError};
 use super::greeting::{Greeting, GreetingError, our_greeting};
+use super::limits::{MAX_COMMAND_SIZE, MAX_IDENTITY_LEN};
+use super::owed::Owed;
 use crate::msg::Msg;
 use crate::socket_type::SocketType;
-
-/// Limit on a command frame during the handshake (a READY with its metadata).
-const HANDSHAKE_COMMAND_LIMIT: u64 = 1 << 20;
 
 /// What a connection needs to know about its socket.
 #[derive(Clone, Debug)]
@@ -171,7 +172,7 @@ pub struct Connection {
     phase: Phase,
     greeting: Greeting,
     decoder: FrameDecoder,
-    control: Vec<u8>,
+    owed: Owed,
     peer_version: (u8, u8),
     handshake_deadline: Option<Instant>,
     next_ping: Option<Instant>,
@@ -183,15 +184,15 @@ impl Connection {
     /// A new connection; our greeting is queued as control bytes at once (we send the whole
     /// greeting immediately, which RFC 37 allows when not detecting ZMTP 1.0/2.0 peers).
     pub fn new(config: Arc<ZmtpConfig>, now: Instant) -> Self {
-        let mut control = Vec::with_capacity(128);
-        control.extend_from_slice(&our_greeting("NULL", false));
+        let mut owed = Owed::default();
+        owed.handshake(&our_greeting("NULL", false));
         let handshake_deadline = config.handshake_timeout.map(|t| now + t);
         Self {
-            decoder: FrameDecoder::new(config.max_msg_size, HANDSHAKE_COMMAND_LIMIT),
+            decoder: FrameDecoder::new(config.max_msg_size, MAX_COMMAND_SIZE),
             config,
             phase: Phase::Greeting,
             greeting: Greeting::default(),
-            control,
+            owed,
             peer_version: (0, 0),
             handshake_deadline,
             next_ping: None,
@@ -212,24 +213,30 @@ impl Connection {
 
     /// `true` if there are control bytes to send.
     pub fn has_control(&self) -> bool {
-        !self.control.is_empty()
+        !self.owed.is_empty()
     }
 
     /// Moves pending control bytes into `batch`. Call only between messages.
     pub fn take_control(&mut self, batch: &mut WriteBatch) {
-        if !self.control.is_empty() {
-            batch.push_copy(&self.control);
-            self.control.clear();
-        }
+        self.owed.write_into(batch);
+    }
+
+    /// Octets this connection holds besides the messages it was given: control bytes owed
+    /// to the peer and the frame being received.
+    pub fn buffered_octets(&self) -> usize {
+        self.owed.len() + self.decoder.buffered_octets()
     }
 
     /// Frames one message frame into `batch`.
     #[inline]
     pub fn encode_message(&self, msg: &Msg, batch: &mut WriteBatch) {
         debug_assert!(self.is_ready());
-        if msg.is_subscription() && self.peer_version >= (3, 1) && !msg.is_empty() {
+        // SUBSCRIBE's body: name size, name, topic (the frame without its first octet).
+        let fits_a_command = msg.len() as u64 + 9 <= MAX_COMMAND_SIZE;
+        if msg.is_subscription() && self.peer_version >= (3, 1) && !msg.is_empty() && fits_a_command {
             // RFC 37: ZMTP 3.1 subscribers send SUBSCRIBE / CANCEL commands; 3.0 peers only
-            // understand the message form, which is what the frame holds.
+            // understand the message form, which is what the frame holds. A topic too long
+            // for a command (see `limits`) keeps the message form, which 3.1 peers accept too.
             let name = match (self.config.socket_type, msg[0]) {
                 (SocketType::Dish, 1) => "JOIN",
                 (SocketType::Dish, _) => "LEAVE",
@@ -303,7 +310,7 @@ impl Connection {
         }
         let mut data = Vec::new();
         metadata.encode(&mut data);
-        encode_command("READY", &data, &mut self.control);
+        self.owed.handshake_command("READY", &data);
     }
 
     fn decode_handshake(
@@ -325,12 +332,6 @@ impl Connection {
                 let peer = self.check_peer(metadata)?;
                 self.phase = Phase::Traffic;
                 self.handshake_deadline = None;
-                self.decoder.set_max_command_size(
-                    self.config
-                        .max_msg_size
-                        .unwrap_or(u64::MAX >> 1)
-                        .max(HANDSHAKE_COMMAND_LIMIT),
-                );
                 self.next_ping = self.config.heartbeat_interval.map(|ivl| now + ivl);
                 Ok((used, Some(Event::Ready(peer))))
             }
@@ -352,16 +353,18 @@ impl Connection {
             .filter(|t| ours.is_compatible_with(*t))
             .ok_or_else(|| {
                 // RFC 37: answer an invalid socket type with ERROR, then disconnect.
-                let reason = b"Invalid socket type";
-                let mut data = vec![reason.len() as u8];
-                data.extend_from_slice(reason);
-                encode_command("ERROR", &data, &mut self.control);
+                self.owed.error(b"Invalid socket type");
                 ProtocolError::IncompatibleSocketType {
                     ours,
                     theirs: theirs.clone(),
                 }
             })?;
         let routing_id = metadata.get("Identity").cloned();
+        if routing_id.as_ref().is_some_and(|id| id.len() > MAX_IDENTITY_LEN) {
+            return Err(ProtocolError::Malformed(
+                "an Identity longer than 255 octets (RFC 23/37)".into(),
+            ));
+        }
         Ok(PeerInfo {
             socket_type,
             routing_id,
@@ -403,7 +406,8 @@ impl Connection {
                 if ttl_deciseconds > 0 && self.ttl_deadline.is_none() {
                     self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl_deciseconds) * 100));
                 }
-                encode_command("PONG", context, &mut self.control);
+                // One PONG owed at most, for the latest PING (a flood is owed one).
+                self.owed.pong(context);
                 Ok(None)
             }
             Command::Pong { .. } => Ok(None),
@@ -452,7 +456,7 @@ impl Connection {
                         .config
                         .heartbeat_ttl
                         .map_or(0, |t| (t.as_millis() / 100).min(u128::from(u16::MAX)) as u16);
-                    encode_command("PING", &ttl.to_be_bytes(), &mut self.control);
+                    self.owed.ping(ttl);
                     if self.ping_deadline.is_none() {
                         let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
                         self.ping_deadline = Some(now + timeout);
@@ -752,5 +756,90 @@ mod tests {
             c.on_timeout(now + Duration::from_secs(30)),
             Err(ProtocolError::HandshakeTimeout)
         );
+    }
+
+    #[test]
+    fn a_ping_flood_is_owed_one_pong_and_holds_a_bounded_buffer() {
+        let (_a, mut b, now) = pair(SocketType::Pull, SocketType::Push);
+        let mut flood = Vec::new();
+        for i in 0..50_000u32 {
+            let mut data = vec![0, 0];
+            data.extend_from_slice(&i.to_be_bytes());
+            encode_command("PING", &data, &mut flood);
+        }
+        // Fed in pieces, as receives arrive, without the driver ever taking the PONGs.
+        for piece in flood.chunks(4096) {
+            feed(&mut b, piece, now).unwrap();
+            assert!(b.buffered_octets() <= Owed::MAX_OCTETS + MAX_COMMAND_SIZE as usize);
+        }
+        assert!(b.buffered_octets() <= Owed::MAX_OCTETS);
+        let mut pong = Vec::new();
+        encode_command("PONG", &49_999u32.to_be_bytes(), &mut pong);
+        assert_eq!(control(&mut b), pong);
+    }
+
+    #[test]
+    fn commands_above_the_cap_are_refused_from_their_header_in_handshake_and_traffic() {
+        let now = Instant::now();
+        let mut header = vec![0x06];
+        header.extend_from_slice(&(MAX_COMMAND_SIZE + 1).to_be_bytes());
+        // A READY of 200 000 properties is far above the cap: refused before any is read.
+        let mut c = Connection::new(config(SocketType::Pull), now);
+        let mut input = our_greeting("NULL", false).to_vec();
+        input.extend_from_slice(&header);
+        assert!(feed(&mut c, &input, now).is_err());
+        assert_eq!(c.buffered_octets(), c.owed.len());
+        // After the handshake, a 100 MiB command is refused the same way, MAXMSGSIZE or not.
+        let (_a, mut b, now) = pair(SocketType::Pull, SocketType::Push);
+        let mut big = vec![0x06];
+        big.extend_from_slice(&(100u64 << 20).to_be_bytes());
+        assert!(feed(&mut b, &big, now).is_err());
+        // At the cap, a command is read (and an unknown one ignored).
+        let (_a, mut b, now) = pair(SocketType::Pull, SocketType::Push);
+        let mut at_cap = Vec::new();
+        encode_command("X-PAD", &vec![0; MAX_COMMAND_SIZE as usize - 6], &mut at_cap);
+        assert!(feed(&mut b, &at_cap, now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_identity_longer_than_255_octets_is_refused() {
+        let now = Instant::now();
+        let ready_with_identity = |len: usize| {
+            let mut metadata = Metadata::new();
+            metadata.push("Socket-Type", Bytes::from_static(b"DEALER"));
+            metadata.push("Identity", vec![b'i'; len]);
+            let mut data = Vec::new();
+            metadata.encode(&mut data);
+            let mut input = our_greeting("NULL", false).to_vec();
+            encode_command("READY", &data, &mut input);
+            input
+        };
+        let mut c = Connection::new(config(SocketType::Router), now);
+        let events = feed(&mut c, &ready_with_identity(255), now).unwrap();
+        assert!(matches!(&events[..], [Event::Ready(p)] if p.routing_id.as_ref().unwrap().len() == 255));
+        let mut c = Connection::new(config(SocketType::Router), now);
+        assert!(matches!(
+            feed(&mut c, &ready_with_identity(300), now),
+            Err(ProtocolError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn a_subscription_too_long_for_a_command_travels_as_a_message() {
+        let (sub, mut publisher, now) = pair(SocketType::Sub, SocketType::Pub);
+        let longest = vec![b't'; MAX_COMMAND_SIZE as usize - 10];
+        let too_long = vec![b't'; MAX_COMMAND_SIZE as usize - 9];
+        let mut batch = WriteBatch::new();
+        sub.encode_message(&Msg::subscription(true, &longest), &mut batch);
+        sub.encode_message(&Msg::subscription(true, &too_long), &mut batch);
+        let wire = batch.to_vec();
+        assert_eq!(wire[0], 0x06, "a SUBSCRIBE command");
+        let events = feed(&mut publisher, &wire, now).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0], Event::Subscribe(Bytes::from(longest)));
+        match &events[1] {
+            Event::Message(m) => assert!(m.len() == too_long.len() + 1 && m[0] == 1),
+            other => panic!("{other:?}"),
+        }
     }
 }

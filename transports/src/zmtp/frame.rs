@@ -103,9 +103,12 @@ impl FrameDecoder {
         }
     }
 
-    /// Changes the command size limit (handshake and traffic differ).
-    pub fn set_max_command_size(&mut self, max: u64) {
-        self.max_command_size = max;
+    /// Octets held for the frame being received (its buffer's capacity).
+    pub fn buffered_octets(&self) -> usize {
+        match &self.state {
+            State::Header { .. } => 0,
+            State::Body { body, .. } => body.capacity(),
+        }
     }
 
     /// `true` when no frame is partially decoded.

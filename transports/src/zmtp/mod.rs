@@ -12,12 +12,15 @@ mod command;
 mod connection;
 mod frame;
 mod greeting;
+pub mod limits;
+mod owed;
 
 pub use batch::WriteBatch;
 pub use command::{Command, Metadata, encode_command};
 pub use connection::{Connection, Event, PeerInfo, ProtocolError, ZmtpConfig};
 pub use frame::{DecodedFrame, FrameDecoder, encode_frame_header};
 pub use greeting::{GREETING_LEN, Greeting, our_greeting};
+pub use owed::MAX_OWED_OCTETS;
 
 /// Frame flag: more frames of this message follow.
 pub const FLAG_MORE: u8 = 0x01;
