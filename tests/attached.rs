@@ -146,6 +146,48 @@ fn misuse_is_refused_clearly() {
 }
 
 #[test]
+fn an_attached_socket_that_escapes_its_shard_fails_instead_of_waiting_forever() {
+    // Leaving attached mode waits for the escaped socket's listener until max_drop_wait.
+    let ctx = Context::builder()
+        .shards(0)
+        .max_drop_wait(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    // Out of run_attached: its shard is gone.
+    let mut escaped = ctx
+        .run_attached(|shard| {
+            let mut pull = shard.socket(SocketType::Pull).unwrap();
+            pull.bind("tcp://127.0.0.1:*").unwrap();
+            pull
+        })
+        .unwrap();
+    let err = escaped.recv(Flags::NONE).unwrap_err();
+    assert_eq!(err.errno(), ringmq::errno::EFSM, "{err}");
+    assert!(err.to_string().contains("run_attached"), "{err}");
+    assert_eq!(
+        escaped.bind("tcp://127.0.0.1:*").unwrap_err().errno(),
+        ringmq::errno::EFSM
+    );
+    drop(escaped);
+    // On another thread while its shard runs here: that thread does not drive it.
+    ctx.run_attached(|shard| {
+        let mut push = shard.socket(SocketType::Push).unwrap();
+        push.set_sndtimeo(-1).unwrap();
+        let (push, err) = std::thread::spawn(move || {
+            let err = push.send("x", Flags::NONE).unwrap_err();
+            (push, err)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(err.errno(), ringmq::errno::EFSM, "{err}");
+        // Back home it works again.
+        let mut push = push;
+        assert!(matches!(push.send("x", Flags::DONTWAIT), Err(Error::Again)));
+    })
+    .unwrap();
+}
+
+#[test]
 fn busy_polling_contexts_behave_the_same_in_both_modes() {
     let ctx = Context::builder()
         .busy_poll(Duration::from_micros(200))

@@ -6,63 +6,19 @@ mod common;
 use std::time::Duration;
 
 use common::raw::{RawPeer, frame, greeting, ready};
+use common::victim::Victim;
 use common::*;
-use ringmq::{Flags, Socket, SocketType};
+use ringmq::{Flags, SocketType};
 
-/// A ringmq PULL with a well-behaved libzmq PUSH attached, to check service continues.
-struct Fixture {
-    _ctx: ringmq::Context,
-    _zctx: zmq::Context,
-    pull: Socket,
-    good: zmq::Socket,
-    next: u32,
-}
-
-impl Fixture {
-    fn new(max_msg_size: i64) -> Self {
-        let ctx = context();
-        let zctx = zmq::Context::new();
-        let mut pull = ringmq_socket(&ctx, SocketType::Pull);
-        pull.set_maxmsgsize(max_msg_size).unwrap();
-        pull.bind("tcp://127.0.0.1:*").unwrap();
-        let good = zmq_socket(&zctx, zmq::PUSH);
-        good.connect(&pull.last_endpoint()).unwrap();
-        let mut f = Self {
-            _ctx: ctx,
-            _zctx: zctx,
-            pull,
-            good,
-            next: 0,
-        };
-        f.check_service();
-        f
-    }
-
-    fn endpoint(&self) -> String {
-        self.pull.last_endpoint()
-    }
-
-    /// A few multipart messages from the good peer arrive whole and in order.
-    fn check_service(&mut self) {
-        for _ in 0..5 {
-            let i = self.next;
-            self.next += 1;
-            self.good
-                .send_multipart([i.to_be_bytes().to_vec(), pattern(100, i as u64)], 0)
-                .unwrap();
-            assert_eq!(
-                recv_parts(&mut self.pull),
-                vec![i.to_be_bytes().to_vec(), pattern(100, i as u64)]
-            );
-        }
-    }
+fn victim(max_msg_size: i64) -> Victim {
+    Victim::new(|pull| pull.set_maxmsgsize(max_msg_size).unwrap())
 }
 
 const CLOSE_WITHIN: Duration = Duration::from_secs(5);
 
 #[test]
 fn a_bad_signature_is_disconnected() {
-    let mut f = Fixture::new(-1);
+    let mut f = victim(-1);
     let mut raw = RawPeer::connect(&f.endpoint());
     raw.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     raw.expect_closed(CLOSE_WITHIN);
@@ -72,7 +28,7 @@ fn a_bad_signature_is_disconnected() {
 #[test]
 fn a_wrong_major_version_is_disconnected() {
     for major in [1u8, 2] {
-        let mut f = Fixture::new(-1);
+        let mut f = victim(-1);
         let mut raw = RawPeer::connect(&f.endpoint());
         raw.send(&greeting(major, 0, b"NULL"));
         raw.expect_closed(CLOSE_WITHIN);
@@ -82,7 +38,7 @@ fn a_wrong_major_version_is_disconnected() {
 
 #[test]
 fn a_mechanism_mismatch_is_disconnected() {
-    let mut f = Fixture::new(-1);
+    let mut f = victim(-1);
     let mut raw = RawPeer::connect(&f.endpoint());
     raw.send(&greeting(3, 1, b"CURVE"));
     raw.expect_closed(CLOSE_WITHIN);
@@ -91,7 +47,7 @@ fn a_mechanism_mismatch_is_disconnected() {
 
 #[test]
 fn a_frame_above_maxmsgsize_is_disconnected() {
-    let mut f = Fixture::new(1000);
+    let mut f = victim(1000);
     let mut raw = RawPeer::connect(&f.endpoint());
     raw.handshake("PUSH");
     // A message that fits, then one that does not.
@@ -104,7 +60,7 @@ fn a_frame_above_maxmsgsize_is_disconnected() {
 
 #[test]
 fn garbage_after_the_greeting_is_disconnected() {
-    let mut f = Fixture::new(-1);
+    let mut f = victim(-1);
     let mut raw = RawPeer::connect(&f.endpoint());
     raw.send(&greeting(3, 1, b"NULL"));
     raw.send(&pattern(200, 42));
@@ -114,7 +70,7 @@ fn garbage_after_the_greeting_is_disconnected() {
 
 #[test]
 fn garbage_after_the_handshake_is_disconnected_without_delivering_a_torn_message() {
-    let mut f = Fixture::new(-1);
+    let mut f = victim(-1);
     let mut raw = RawPeer::connect(&f.endpoint());
     raw.handshake("PUSH");
     // The first frame of a multipart message, then a frame with reserved flag bits.
@@ -126,19 +82,24 @@ fn garbage_after_the_handshake_is_disconnected_without_delivering_a_torn_message
 }
 
 #[test]
-fn an_incompatible_socket_type_is_refused() {
-    let mut f = Fixture::new(-1);
+fn an_incompatible_socket_type_is_told_so_with_an_error_command_then_closed() {
+    let mut f = victim(-1);
     let mut raw = RawPeer::connect(&f.endpoint());
     raw.send(&greeting(3, 1, b"NULL"));
     let _ = raw.read_exact(64);
     raw.send(&ready("PUB"));
-    raw.expect_closed(CLOSE_WITHIN);
+    // Our READY went out with our greeting's answer; the ERROR follows it (RFC 37), and
+    // nothing after it but the close.
+    let (flags, body) = raw.read_frame();
+    assert_eq!((flags, &body[..6]), (0x04, &b"\x05READY"[..]));
+    let rest = raw.expect_closed(CLOSE_WITHIN);
+    assert_eq!(rest, frame(0x04, b"\x05ERROR\x13Invalid socket type"));
     f.check_service();
 }
 
 #[test]
 fn a_message_before_the_handshake_is_disconnected() {
-    let mut f = Fixture::new(-1);
+    let mut f = victim(-1);
     let mut raw = RawPeer::connect(&f.endpoint());
     raw.send(&greeting(3, 1, b"NULL"));
     raw.send(&frame(0, b"too early"));
@@ -159,7 +120,7 @@ fn a_peer_that_never_completes_the_handshake_times_out() {
 
 #[test]
 fn many_hostile_peers_at_once_do_not_disturb_the_good_one() {
-    let mut f = Fixture::new(4096);
+    let mut f = victim(4096);
     let mut peers: Vec<RawPeer> = (0..20).map(|_| RawPeer::connect(&f.endpoint())).collect();
     for (i, p) in peers.iter_mut().enumerate() {
         match i % 4 {

@@ -11,7 +11,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use crate::shard::{ShardConfig, ShardLoop, ShardRef};
+use crate::shard::{ShardConfig, ShardCx, ShardLoop, ShardRef};
 
 thread_local! {
     static CURRENT: RefCell<Option<ShardLoop>> = const { RefCell::new(None) };
@@ -79,6 +79,16 @@ pub fn drive(
     ready: &dyn Fn() -> bool,
 ) -> Option<bool> {
     with_loop(shard, |shard_loop| shard_loop.drive(until, spin, ready))
+}
+
+/// Runs `f` on `shard`'s context now, if this thread runs `shard` (`None` otherwise).
+pub fn run_now<R>(shard: &ShardRef, f: impl FnOnce(&mut ShardCx<'_>) -> R) -> Option<R> {
+    with_loop(shard, |shard_loop| shard_loop.run_now(f))
+}
+
+/// `true` if this thread runs `shard` now (inside the attached call that made it).
+pub fn runs_here(shard: &ShardRef) -> bool {
+    with_loop(shard, |_| ()).is_some()
 }
 
 /// Runs what `shard` has ready (submissions, completions, commands) without blocking.

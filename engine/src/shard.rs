@@ -14,7 +14,9 @@
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, VecDeque};
 use std::io;
+use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::thread::JoinHandle;
@@ -25,13 +27,21 @@ use io_uring::{IoUring, opcode, squeue, types};
 use crate::buf_ring::BufRing;
 use crate::mailbox::Mailbox;
 use crate::ring::{self, RingFeatures, RingSetup};
-use crate::task::{Completion, Task, TaskId};
+use crate::task::{Completion, INDEX_BITS, OpTag, Task, TaskId};
 use crate::timers::TimerQueue;
 
-/// `user_data` of the doorbell read; no task slot can produce it.
+/// `user_data` of the doorbell read; no task slot can produce it (the last slot index is
+/// never used).
 const DOORBELL: u64 = u64::MAX;
 /// `user_data` of the cancellation of the doorbell read at shutdown.
 const DOORBELL_CANCEL: u64 = u64::MAX - 1;
+/// `user_data` of the cancellation of everything at teardown.
+const TEARDOWN_CANCEL: u64 = u64::MAX - 2;
+/// Slot indices a task may have (the last one is left to the shard's own operations).
+const MAX_TASKS: usize = (1 << INDEX_BITS) - 1;
+/// How long a shard torn down with operations still in flight waits for their completions
+/// before it leaks the memory they point into rather than free it under the kernel.
+const TEARDOWN_WAIT: Duration = Duration::from_secs(2);
 /// `IORING_ENTER_GETEVENTS` from the kernel ABI: reap completions (and run deferred task work).
 const IORING_ENTER_GETEVENTS: u32 = 1;
 /// The provided-buffer group every shard registers.
@@ -290,6 +300,10 @@ impl TaskTable {
                 generation: slot.generation,
             };
         }
+        assert!(
+            self.slots.len() < MAX_TASKS,
+            "a shard holds at most {MAX_TASKS} tasks"
+        );
         self.slots.push(TaskSlot {
             generation: 0,
             task: None,
@@ -340,6 +354,15 @@ impl TaskTable {
         }
     }
 
+    /// Operations in flight over all tasks.
+    fn in_flight(&self) -> u64 {
+        self.slots
+            .iter()
+            .filter(|s| s.occupied)
+            .map(|s| u64::from(s.inflight))
+            .sum()
+    }
+
     fn ids(&self) -> Vec<TaskId> {
         self.slots
             .iter()
@@ -368,6 +391,9 @@ struct ShardCore {
     force_at: Option<Instant>,
     forced: bool,
     doorbell_armed: bool,
+    /// The loop is being torn down: completions still reach their tasks, but nothing new is
+    /// submitted.
+    tearing_down: bool,
 }
 
 impl ShardCore {
@@ -439,7 +465,12 @@ impl ShardCx<'_> {
     /// until the operation's final completion (for a zero-copy send: until its notification).
     /// Tasks meet this by owning those buffers: a task is dropped only when none of its
     /// operations is in flight.
-    pub unsafe fn submit(&mut self, task: TaskId, tag: u16, entry: squeue::Entry) {
+    pub unsafe fn submit(&mut self, task: TaskId, tag: OpTag, entry: squeue::Entry) {
+        if self.core.tearing_down {
+            // Nothing new starts while the loop waits for what is in flight; the task goes
+            // with the loop.
+            return;
+        }
         let Some(slot) = self.tasks.slot(task) else {
             panic!("submit for a task that does not exist: {task:?}");
         };
@@ -450,7 +481,7 @@ impl ShardCx<'_> {
     /// Asks the kernel to cancel `task`'s operation(s) submitted with `target_tag`; the
     /// cancellation's own completion goes to `task` with `cancel_tag`, and each cancelled
     /// operation completes with `-ECANCELED` as usual.
-    pub fn cancel(&mut self, task: TaskId, target_tag: u16, cancel_tag: u16) {
+    pub fn cancel(&mut self, task: TaskId, target_tag: OpTag, cancel_tag: OpTag) {
         let entry =
             opcode::AsyncCancel2::new(types::CancelBuilder::user_data(task.user_data(target_tag)).all())
                 .build();
@@ -460,7 +491,7 @@ impl ShardCx<'_> {
 
     /// Asks the kernel to cancel every operation in flight on `fd` (any task's); the
     /// cancellation's own completion goes to `task` with `cancel_tag`.
-    pub fn cancel_fd(&mut self, task: TaskId, fd: std::os::fd::RawFd, cancel_tag: u16) {
+    pub fn cancel_fd(&mut self, task: TaskId, fd: std::os::fd::RawFd, cancel_tag: OpTag) {
         let entry = opcode::AsyncCancel2::new(types::CancelBuilder::fd(types::Fd(fd)).all()).build();
         // SAFETY: a cancellation references no memory of ours.
         unsafe { self.submit(task, cancel_tag, entry) };
@@ -498,12 +529,15 @@ impl ShardCx<'_> {
         f: impl FnOnce(&mut T, &mut ShardCx<'_>) -> R,
     ) -> Option<R> {
         let mut task = self.tasks.take(id)?;
-        let result = task
-            .as_any_mut()
-            .downcast_mut::<T>()
-            .map(|concrete| f(concrete, self));
+        // A panic must not drop the task while its operations are in flight: it goes back
+        // to its slot first, and the loop's teardown waits for them.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            task.as_any_mut()
+                .downcast_mut::<T>()
+                .map(|concrete| f(concrete, &mut *self))
+        }));
         self.tasks.put_back(id, task);
-        result
+        outcome.unwrap_or_else(|panic| resume_unwind(panic))
     }
 
     /// `true` if `id` names a live task.
@@ -544,9 +578,13 @@ impl ShardCx<'_> {
     }
 }
 
+/// The loop: its ring and buffers (`core`) and the tasks whose operations point into their
+/// own buffers. Both are dropped only by [`ShardLoop`]'s `Drop`, after every operation in
+/// flight has completed (or never, if some cannot be made to: leaked memory is safe,
+/// memory freed under the kernel's feet is not).
 pub(crate) struct ShardLoop {
-    core: ShardCore,
-    tasks: TaskTable,
+    core: ManuallyDrop<ShardCore>,
+    tasks: ManuallyDrop<TaskTable>,
     inbox: VecDeque<ShardCommand>,
     cqes: Vec<(u64, i32, u32)>,
 }
@@ -581,6 +619,11 @@ impl ShardLoop {
             }
             self.wait(until, ready);
         }
+    }
+
+    /// Runs `f` with the shard's context, on the loop's own thread.
+    pub(crate) fn run_now<R>(&mut self, f: impl FnOnce(&mut ShardCx<'_>) -> R) -> R {
+        f(&mut self.cx())
     }
 
     /// Runs what is ready without blocking: submits, reaps and dispatches once.
@@ -620,11 +663,12 @@ impl ShardLoop {
             force_at: None,
             forced: false,
             doorbell_armed: false,
+            tearing_down: false,
         };
         core.arm_doorbell();
         Ok(Self {
-            core,
-            tasks: TaskTable::default(),
+            core: ManuallyDrop::new(core),
+            tasks: ManuallyDrop::new(TaskTable::default()),
             inbox: VecDeque::new(),
             cqes: Vec::with_capacity(256),
         })
@@ -661,8 +705,16 @@ impl ShardLoop {
         let Some(mut task) = self.tasks.take(id) else {
             return;
         };
-        f(&mut *task, &mut self.cx(), id);
+        // A panicking task goes back to its slot before the panic goes on, so that its
+        // buffers outlive its operations (the teardown waits for them).
+        let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut *task, &mut self.cx(), id)));
         self.tasks.put_back(id, task);
+        if let Err(panic) = outcome {
+            // While tearing down, a task that panics again is only waited for.
+            if !self.core.tearing_down {
+                resume_unwind(panic);
+            }
+        }
     }
 
     fn reap_completions(&mut self) {
@@ -689,11 +741,11 @@ impl ShardLoop {
         match user_data {
             DOORBELL => {
                 self.core.doorbell_armed = false;
-                if result != -libc::ECANCELED {
+                if result != -libc::ECANCELED && !self.core.tearing_down {
                     self.core.arm_doorbell();
                 }
             }
-            DOORBELL_CANCEL => {}
+            DOORBELL_CANCEL | TEARDOWN_CANCEL => {}
             _ => {
                 let (index, generation, tag) = TaskId::split_user_data(user_data);
                 let Some(id) = self.tasks.slot_by_user_data(index, generation) else {
@@ -711,7 +763,8 @@ impl ShardLoop {
     }
 
     fn fire_timers(&mut self) {
-        while let Some((id, tag)) = self.core.timers.pop_due(self.core.now) {
+        let now = self.core.now;
+        while let Some((id, tag)) = self.core.timers.pop_due(now) {
             self.dispatch(id, |task, cx, me| task.on_timer(cx, me, tag));
         }
     }
@@ -831,11 +884,56 @@ impl ShardLoop {
             let give_up = Instant::now() + Duration::from_secs(1);
             while self.core.doorbell_armed && Instant::now() < give_up {
                 self.enter(1, Some(Duration::from_millis(50)));
-                for cqe in self.core.ring.completion() {
+                let core = &mut *self.core;
+                for cqe in core.ring.completion() {
                     if cqe.user_data() == DOORBELL {
-                        self.core.doorbell_armed = false;
+                        core.doorbell_armed = false;
                     }
                 }
+            }
+        }
+    }
+}
+
+impl ShardLoop {
+    /// Cancels every operation in flight and waits (at most [`TEARDOWN_WAIT`]) for their
+    /// completions, which still reach their tasks. `true` once none is left.
+    fn drain_for_teardown(&mut self) -> bool {
+        self.core.tearing_down = true;
+        let outstanding = |l: &Self| l.tasks.in_flight() + u64::from(l.core.doorbell_armed);
+        if outstanding(self) == 0 {
+            return true;
+        }
+        let cancel_all = opcode::AsyncCancel2::new(types::CancelBuilder::any())
+            .build()
+            .user_data(TEARDOWN_CANCEL);
+        self.core.push_sqe(&cancel_all);
+        let give_up = Instant::now() + TEARDOWN_WAIT;
+        while outstanding(self) > 0 {
+            let now = Instant::now();
+            if now >= give_up {
+                return false;
+            }
+            self.enter(1, Some((give_up - now).min(Duration::from_millis(50))));
+            self.core.now = Instant::now();
+            self.reap_completions();
+        }
+        true
+    }
+}
+
+impl Drop for ShardLoop {
+    /// A loop may end without [`finish`](ShardLoop::finish) or its thread's normal exit (a
+    /// panic, a thread that leaves with an attached shard still entered): operations may
+    /// then be in flight on buffers its tasks and its buffer ring own. They are cancelled
+    /// and waited for before anything is freed; if some never complete, the ring, its
+    /// buffers and the tasks are leaked instead.
+    fn drop(&mut self) {
+        if self.drain_for_teardown() {
+            // SAFETY: nothing is in flight any more, and neither field is used after this.
+            unsafe {
+                ManuallyDrop::drop(&mut self.tasks);
+                ManuallyDrop::drop(&mut self.core);
             }
         }
     }
@@ -937,5 +1035,99 @@ mod tests {
     #[test]
     fn the_plain_ring_fall_back_behaves_the_same() {
         run_scenario(RingSetup::Plain);
+    }
+
+    /// A task with a receive in flight into a buffer it owns; it writes what happens to it
+    /// into `log`.
+    struct PendingRecv {
+        fd: OwnedFd,
+        buf: Box<[u8; 64]>,
+        log: Arc<std::sync::Mutex<Vec<String>>>,
+        panic_on_wake: bool,
+    }
+
+    impl Task for PendingRecv {
+        fn on_completion(&mut self, _cx: &mut ShardCx<'_>, _me: TaskId, c: Completion) {
+            self.log.lock().unwrap().push(format!("completed {}", c.result));
+        }
+        fn on_wake(&mut self, _cx: &mut ShardCx<'_>, _me: TaskId) {
+            assert!(!self.panic_on_wake, "a task panics with its receive in flight");
+        }
+        fn is_done(&self) -> bool {
+            false
+        }
+        fn as_any_mut(&mut self) -> &mut dyn Any {
+            self
+        }
+    }
+
+    impl Drop for PendingRecv {
+        fn drop(&mut self) {
+            self.log.lock().unwrap().push("dropped".into());
+        }
+    }
+
+    fn loop_with_pending_recv(
+        panic_on_wake: bool,
+    ) -> (ShardLoop, OwnedFd, TaskId, Arc<std::sync::Mutex<Vec<String>>>) {
+        let mut fds = [0; 2];
+        // SAFETY: socketpair fills two descriptors we then own.
+        let made = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, fds.as_mut_ptr()) };
+        assert_eq!(made, 0);
+        // SAFETY: fresh descriptors from socketpair.
+        let (ours, theirs) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let mut shard_loop = ShardLoop::on_this_thread(&ShardConfig {
+            recv_buffers: 8,
+            recv_buffer_size: 4096,
+            ..ShardConfig::default()
+        })
+        .unwrap();
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let task_log = log.clone();
+        let mut cx = shard_loop.cx();
+        let id = cx.spawn_with(|_| {
+            Box::new(PendingRecv {
+                fd: ours,
+                buf: Box::new([0; 64]),
+                log: task_log,
+                panic_on_wake,
+            })
+        });
+        cx.with_task::<PendingRecv, _>(id, |t, cx| {
+            let entry = opcode::Recv::new(types::Fd(t.fd.as_raw_fd()), t.buf.as_mut_ptr(), 64).build();
+            // SAFETY: the buffer is boxed in the task, which the shard keeps until the
+            // receive completes: what this test checks.
+            unsafe { cx.submit(id, 1, entry) };
+        });
+        shard_loop.run_ready();
+        assert!(
+            log.lock().unwrap().is_empty(),
+            "nothing was sent: the receive waits"
+        );
+        (shard_loop, theirs, id, log)
+    }
+
+    #[test]
+    fn a_loop_dropped_with_a_receive_in_flight_waits_for_it_before_freeing_the_task() {
+        let (shard_loop, _peer, _id, log) = loop_with_pending_recv(false);
+        drop(shard_loop);
+        assert_eq!(
+            *log.lock().unwrap(),
+            [format!("completed {}", -libc::ECANCELED), "dropped".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_task_that_panics_is_kept_until_its_operations_complete() {
+        let (mut shard_loop, _peer, id, log) = loop_with_pending_recv(true);
+        shard_loop.core.shard.wake(id);
+        let unwound = std::panic::catch_unwind(AssertUnwindSafe(move || {
+            shard_loop.run_ready();
+        }));
+        assert!(unwound.is_err(), "the task's panic goes on");
+        assert_eq!(
+            *log.lock().unwrap(),
+            [format!("completed {}", -libc::ECANCELED), "dropped".to_string()]
+        );
     }
 }

@@ -26,26 +26,43 @@ impl TaskId {
         }
     }
 
-    /// Packs the id and an operation tag into an io_uring `user_data` value.
-    pub(crate) fn user_data(self, tag: u16) -> u64 {
-        (u64::from(self.index) << 32) | (u64::from(self.generation & 0xffff) << 16) | u64::from(tag)
+    /// Packs the id and an operation tag into an io_uring `user_data` value: the slot index
+    /// in the top [`INDEX_BITS`], 16 bits of the slot's generation, then the tag's
+    /// [`TAG_BITS`].
+    pub(crate) fn user_data(self, tag: OpTag) -> u64 {
+        debug_assert!(tag <= MAX_TAG, "operation tags have {TAG_BITS} bits");
+        (u64::from(self.index) << (16 + TAG_BITS))
+            | (u64::from(self.generation & 0xffff) << TAG_BITS)
+            | u64::from(tag & MAX_TAG)
     }
 
     /// Splits a `user_data` value into slot index, 16-bit generation and tag.
-    pub(crate) fn split_user_data(user_data: u64) -> (u32, u16, u16) {
+    pub(crate) fn split_user_data(user_data: u64) -> (u32, u16, OpTag) {
         (
-            (user_data >> 32) as u32,
-            (user_data >> 16) as u16,
-            user_data as u16,
+            (user_data >> (16 + TAG_BITS)) as u32,
+            (user_data >> TAG_BITS) as u16,
+            user_data as u32 & MAX_TAG,
         )
     }
 }
+
+/// What a task tags its operations with, to tell their completions apart: any value up to
+/// [`MAX_TAG`].
+pub type OpTag = u32;
+
+/// Bits of an operation tag in `user_data`.
+pub const TAG_BITS: u32 = 24;
+/// The largest operation tag.
+pub const MAX_TAG: OpTag = (1 << TAG_BITS) - 1;
+/// Bits of a task's slot index in `user_data`: a shard holds fewer than 2^24 tasks (each
+/// owns at least one descriptor, and a process has at most 2^20 by default).
+pub(crate) const INDEX_BITS: u32 = 64 - 16 - TAG_BITS;
 
 /// One io_uring completion delivered to a task.
 #[derive(Clone, Copy, Debug)]
 pub struct Completion {
     /// The operation tag given at submission.
-    pub tag: u16,
+    pub tag: OpTag,
     /// The kernel's result: a byte count or file descriptor, or a negated errno.
     pub result: i32,
     /// The CQE flags (buffer id, `MORE`, `NOTIF`, …).

@@ -13,11 +13,13 @@ use bytes::Bytes;
 use ringmq_engine::ShardRef;
 use ringmq_engine::event_fd::EventFd;
 use ringmq_engine::parker::Wake;
-use ringmq_transports::endpoint::{Endpoint, TcpEndpoint, endpoint_string, tcp_endpoint_string};
+use ringmq_transports::endpoint::{
+    ConnectTarget, Endpoint, TcpEndpoint, endpoint_string, tcp_endpoint_string,
+};
 use ringmq_transports::ipc::{self, IpcFile, IpcPath};
 use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
 use ringmq_transports::tcp::sys::{self, StreamAddr};
-use ringmq_transports::tcp::{self, ConnectPipe, PipeHandout, SocketId};
+use ringmq_transports::tcp::{self, ConnectPipe, DialTarget, PipeHandout, SocketId};
 use ringmq_transports::{Error, Msg, Result, SocketType, udp};
 
 use crate::context::ContextInner;
@@ -27,6 +29,7 @@ use crate::options::SocketOptions;
 use crate::pipes::Pipes;
 use crate::poll::PollEvents;
 
+mod diagnostics;
 mod options_api;
 
 /// A ZeroMQ socket. Create one with [`Context::socket`](crate::Context::socket); dropping it
@@ -85,6 +88,9 @@ impl std::fmt::Debug for Socket {
 }
 
 /// When a blocking call with timeout `ms` (libzmq convention: -1 = forever) gives up.
+const OUTSIDE_ITS_SHARD: &str =
+    "an attached socket was used outside the run_attached call that made it (nothing drives its shard there)";
+
 fn deadline_after(ms: i32) -> Option<Instant> {
     (ms >= 0).then(|| Instant::now() + Duration::from_millis(ms as u64))
 }
@@ -134,12 +140,17 @@ impl Socket {
         self.shard.index()
     }
 
+    /// ETERM once the context terminates; EFSM for an attached socket used where nothing
+    /// drives its shard (another thread, or after its `run_attached` returned), which
+    /// would otherwise wait forever.
     fn check_term(&self) -> Result<()> {
         if self.ctx.is_terminating() {
-            Err(Error::Terminated)
-        } else {
-            Ok(())
+            return Err(Error::Terminated);
         }
+        if self.attached.is_some() && !ringmq_engine::attached::runs_here(&self.shard) {
+            return Err(Error::InvalidState(OUTSIDE_ITS_SHARD));
+        }
+        Ok(())
     }
 
     // ----- endpoints -----
@@ -181,10 +192,14 @@ impl Socket {
         self.check_term()?;
         let (target, source) = match Endpoint::parse(endpoint)? {
             Endpoint::Tcp(tcp) => {
-                let (target, source) = tcp.resolve_connect(endpoint, self.options.ipv6)?;
-                (StreamAddr::Ip(target), source)
+                let (target, source) = tcp.connect_target(endpoint, self.options.ipv6)?;
+                let target = match target {
+                    ConnectTarget::Addr(addr) => DialTarget::Addr(StreamAddr::Ip(addr)),
+                    ConnectTarget::Name(name) => DialTarget::Name(name),
+                };
+                (target, source)
             }
-            Endpoint::Ipc(path) => (path.connect_addr(endpoint)?, None),
+            Endpoint::Ipc(path) => (DialTarget::Addr(path.connect_addr(endpoint)?), None),
             Endpoint::Udp(udp) => return self.connect_udp(endpoint, &udp).map(Some),
             Endpoint::Inproc(name) => return self.connect_inproc(endpoint, &name),
         };
@@ -507,9 +522,12 @@ impl Socket {
             // Attached: run the shard's ring until an event comes, instead of sleeping
             // while another thread does the I/O. Only an explicit busy-poll spins: the
             // events come from this very thread's ring.
-            Some(_) => ringmq_engine::attached::drive(&self.shard, deadline, self.ctx.busy_poll, &|| {
-                inbox.has_pending()
-            }),
+            Some(_) => Some(
+                ringmq_engine::attached::drive(&self.shard, deadline, self.ctx.busy_poll, &|| {
+                    inbox.has_pending()
+                })
+                .ok_or(Error::InvalidState(OUTSIDE_ITS_SHARD))?,
+            ),
             None => None,
         };
         let woken = match driven {

@@ -57,6 +57,46 @@ impl RawPeer {
         Self::from_stream(stream)
     }
 
+    /// Connects with a receive buffer of about `rcvbuf` octets (set before the connect, so
+    /// the window the peer sees is small from the start): a peer that reads slowly, or not
+    /// at all, fills up at once.
+    pub fn connect_with_rcvbuf(endpoint: &str, rcvbuf: i32) -> Self {
+        use std::os::fd::FromRawFd;
+        let addr: std::net::SocketAddrV4 = address(endpoint).parse().expect("an IPv4 endpoint");
+        // SAFETY: socket() has no memory preconditions; the descriptor is checked.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+        assert!(fd >= 0, "socket");
+        // SAFETY: `fd` is ours; the option value is a live i32.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&rcvbuf as *const i32).cast(),
+                std::mem::size_of::<i32>() as libc::socklen_t,
+            )
+        };
+        let sin = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: addr.port().to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from(*addr.ip()).to_be(),
+            },
+            sin_zero: [0; 8],
+        };
+        // SAFETY: `sin` is a valid sockaddr_in of the given length.
+        let rc = unsafe {
+            libc::connect(
+                fd,
+                (&sin as *const libc::sockaddr_in).cast(),
+                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
+        // SAFETY: a connected stream socket we own.
+        Self::from_stream(unsafe { TcpStream::from_raw_fd(fd) })
+    }
+
     pub fn from_stream(stream: TcpStream) -> Self {
         stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         stream.set_nodelay(true).unwrap();
@@ -99,19 +139,20 @@ impl RawPeer {
         body
     }
 
-    /// Asserts the other side closes the connection within `within`, discarding what it
-    /// sends first.
-    pub fn expect_closed(&mut self, within: Duration) {
+    /// Asserts the other side closes the connection within `within`, and returns what it
+    /// sent before closing.
+    pub fn expect_closed(&mut self, within: Duration) -> Vec<u8> {
         let deadline = Instant::now() + within;
         self.stream
             .set_read_timeout(Some(Duration::from_millis(50)))
             .unwrap();
+        let mut received = Vec::new();
         let mut buf = [0u8; 4096];
         loop {
             match self.stream.read(&mut buf) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
+                Ok(0) => return received,
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => return received,
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
                 Err(e) => panic!("unexpected read error: {e}"),
             }

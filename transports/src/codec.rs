@@ -69,6 +69,22 @@ impl Codec {
         }
     }
 
+    /// See [`Connection::owes_error`].
+    pub fn owes_error(&self) -> bool {
+        match self {
+            Codec::Zmtp(z) => z.owes_error(),
+            Codec::Raw => false,
+        }
+    }
+
+    /// Octets the protocol state holds (see [`Connection::buffered_octets`]).
+    pub fn buffered_octets(&self) -> usize {
+        match self {
+            Codec::Zmtp(z) => z.buffered_octets(),
+            Codec::Raw => 0,
+        }
+    }
+
     /// Moves pending control bytes into `batch`.
     pub fn take_control(&mut self, batch: &mut WriteBatch) {
         if let Codec::Zmtp(z) = self {

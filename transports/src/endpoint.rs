@@ -3,16 +3,20 @@
 //!
 //! TCP forms:
 //! - bind: `tcp://*:5555`, `tcp://127.0.0.1:5555`, `tcp://[::1]:5555`, `tcp://eth0:5555`
-//!   (an interface name), and `*` or `0` as the port for an ephemeral one (read it back with
-//!   `last_endpoint`). As in libzmq, a bind address is never looked up in DNS.
-//! - connect: `tcp://host:port` (DNS allowed), `tcp://[::1]:5555`, and an optional source
-//!   address before a semicolon, `tcp://192.168.1.17:0;server:5555` or `tcp://eth0;server:5555`.
+//!   (an interface name), `tcp://localhost:5555` (a host name, looked up when neither of
+//!   the others matches, as libzmq does; its first address is bound), and `*` or `0` as the
+//!   port for an ephemeral one (read it back with `last_endpoint`).
+//! - connect: `tcp://host:port` (DNS allowed, looked up on every connection attempt as
+//!   libzmq does, off the shard's thread), `tcp://[::1]:5555`, and an optional source
+//!   address before a semicolon, `tcp://192.168.1.17:0;server:5555` or `tcp://eth0;server:5555`
+//!   (a source is never looked up in DNS).
 
 use std::ffi::{CStr, CString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6, ToSocketAddrs};
 
 use crate::error::{Error, Result};
 use crate::ipc::IpcPath;
+use crate::tcp::resolve::HostName;
 
 /// A parsed endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,7 +152,8 @@ impl TcpEndpoint {
         })
     }
 
-    /// Resolves the address to bind: `*`, an IP literal or an interface name (never DNS).
+    /// Resolves the address to bind: `*`, an IP literal, an interface name, or else a host
+    /// name looked up now (ENODEV if it has no address of a usable family).
     pub fn resolve_bind(&self, endpoint: &str, ipv6: bool) -> Result<SocketAddr> {
         if self.source.is_some() {
             return Err(invalid(
@@ -156,7 +161,11 @@ impl TcpEndpoint {
                 "a source address is only valid when connecting",
             ));
         }
-        let ip = resolve_local_host(endpoint, &self.target.host, ipv6)?;
+        let host = &self.target.host;
+        let ip = match resolve_local_host(endpoint, host, ipv6) {
+            Ok(ip) => ip,
+            Err(not_local) => bind_lookup(host, ipv6).ok_or(not_local)?,
+        };
         Ok(SocketAddr::new(ip, self.target.port_or_zero()))
     }
 
@@ -179,7 +188,45 @@ impl TcpEndpoint {
         }
     }
 
-    /// Resolves the address to connect to (DNS allowed) and the optional source address.
+    /// Where a connect endpoint leads: an address now for an IP literal, or the host name
+    /// to look up at each connection attempt; and the optional source address (never
+    /// looked up in DNS; its family follows an IP literal target, or ZMQ_IPV6 for a name).
+    pub fn connect_target(&self, endpoint: &str, ipv6: bool) -> Result<(ConnectTarget, Option<SocketAddr>)> {
+        let Some(port) = self.target.port else {
+            return Err(invalid(
+                endpoint,
+                "a connect endpoint needs a port other than * or 0",
+            ));
+        };
+        let host = &self.target.host;
+        if host == "*" {
+            return Err(invalid(endpoint, "cannot connect to '*'"));
+        }
+        let target = match parse_ip_literal(host) {
+            Some(ip) => ConnectTarget::Addr(with_scope(SocketAddr::new(ip, port), host)),
+            None if is_host_name(host) => ConnectTarget::Name(HostName {
+                host: host.clone(),
+                port,
+                ipv6,
+            }),
+            None => return Err(invalid(endpoint, &format!("'{host}' is not a valid host name"))),
+        };
+        let source_ipv6 = match &target {
+            ConnectTarget::Addr(a) => a.is_ipv6(),
+            ConnectTarget::Name(_) => ipv6,
+        };
+        let source = match &self.source {
+            None => None,
+            Some(s) => {
+                let ip = resolve_local_host(endpoint, &s.host, source_ipv6)?;
+                Some(SocketAddr::new(ip, s.port_or_zero()))
+            }
+        };
+        Ok((target, source))
+    }
+
+    /// Resolves the address to connect to now (DNS allowed) and the optional source address
+    /// (udp://, whose RADIO resolves once, as libzmq's does).
     pub fn resolve_connect(&self, endpoint: &str, ipv6: bool) -> Result<(SocketAddr, Option<SocketAddr>)> {
         let Some(port) = self.target.port else {
             return Err(invalid(
@@ -254,20 +301,60 @@ fn resolve_local_host(endpoint: &str, host: &str, ipv6: bool) -> Result<IpAddr> 
     })
 }
 
+/// Where a connect endpoint's connections go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectTarget {
+    /// An IP address, known now.
+    Addr(SocketAddr),
+    /// A host name, looked up at each connection attempt.
+    Name(HostName),
+}
+
+/// libzmq's quick check of a host name: letters, digits, `-`, `_` and `.`, starting with a
+/// letter or digit (so a typo is EINVAL at `connect`, not an endless retry).
+fn is_host_name(host: &str) -> bool {
+    host.len() <= 253
+        && host.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 fn resolve_remote(endpoint: &str, host: &str, port: u16, ipv6: bool) -> Result<SocketAddr> {
     if let Some(ip) = parse_ip_literal(host) {
         return Ok(with_scope(SocketAddr::new(ip, port), host));
     }
+    resolve_host(host, port, ipv6).map_err(|why| invalid(endpoint, &why))
+}
+
+/// Looks a host name up in DNS (blocking): its first IPv4 address, or with `ipv6` its first
+/// address of either family.
+pub(crate) fn resolve_host(host: &str, port: u16, ipv6: bool) -> std::result::Result<SocketAddr, String> {
     let candidates: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
-        .map_err(|e| invalid(endpoint, &format!("cannot resolve '{host}': {e}")))?
+        .map_err(|e| format!("cannot resolve '{host}': {e}"))?
         .collect();
     let pick = candidates
         .iter()
         .find(|a| a.is_ipv4())
         .or_else(|| candidates.iter().find(|_| ipv6))
         .copied();
-    pick.ok_or_else(|| invalid(endpoint, &format!("'{host}' has no usable address")))
+    pick.ok_or_else(|| format!("'{host}' has no usable address"))
+}
+
+/// A bind address from DNS, as libzmq takes one: the first IPv4 address, or with `ipv6` the
+/// first IPv6 one (else IPv4).
+fn bind_lookup(host: &str, ipv6: bool) -> Option<IpAddr> {
+    if !is_host_name(host) {
+        return None;
+    }
+    let candidates: Vec<SocketAddr> = (host, 0).to_socket_addrs().ok()?.collect();
+    let first = |v6: bool| candidates.iter().find(|a| a.is_ipv6() == v6).map(|a| a.ip());
+    if ipv6 {
+        first(true).or_else(|| first(false))
+    } else {
+        first(false)
+    }
 }
 
 /// The first address of the interface `name` (IPv6 first when `ipv6`, else IPv4).
@@ -400,6 +487,10 @@ mod tests {
             .resolve_bind("tcp://no-such-nic0:1", false)
             .unwrap_err();
         assert_eq!(err.errno(), libc::ENODEV, "{err}");
+        // A host name is looked up, as libzmq does (pyzmq binds tcp://localhost:* to
+        // 127.0.0.1).
+        let named = tcp("tcp://localhost:*").resolve_bind("e", false).unwrap();
+        assert_eq!(named, "127.0.0.1:0".parse().unwrap());
     }
 
     #[test]
@@ -419,6 +510,37 @@ mod tests {
         );
         let (_, src) = tcp("tcp://lo;127.0.0.1:5").resolve_connect("e", false).unwrap();
         assert_eq!(src.unwrap().ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+
+    #[test]
+    fn connect_targets_keep_host_names_for_each_attempt() {
+        let (target, _) = tcp("tcp://127.0.0.1:80").connect_target("e", false).unwrap();
+        assert_eq!(target, ConnectTarget::Addr("127.0.0.1:80".parse().unwrap()));
+        // A name is not looked up now: one that does not resolve yet is not an error.
+        let (target, src) = tcp("tcp://lo;not-yet-there.invalid:7")
+            .connect_target("e", false)
+            .unwrap();
+        assert_eq!(
+            target,
+            ConnectTarget::Name(HostName {
+                host: "not-yet-there.invalid".into(),
+                port: 7,
+                ipv6: false
+            })
+        );
+        assert_eq!(src.unwrap().ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        for bad in [
+            "tcp://*:5",
+            "tcp://127.0.0.1:*",
+            "tcp://-dash:5",
+            "tcp://sp ace:5",
+        ] {
+            assert_eq!(
+                tcp(bad).connect_target(bad, false).unwrap_err().errno(),
+                libc::EINVAL,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

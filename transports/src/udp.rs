@@ -15,7 +15,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use io_uring::{opcode, types};
-use ringmq_engine::task::Completion;
+use ringmq_engine::task::{Completion, OpTag};
 use ringmq_engine::{ShardCx, Task, TaskId};
 
 use crate::msg::Msg;
@@ -25,9 +25,9 @@ use crate::tcp::sys;
 /// The largest datagram sent or received (libzmq's `MAX_UDP_MSG`).
 pub const MAX_DATAGRAM: usize = 8192;
 
-const OP_SEND: u16 = 1;
-const OP_RECV: u16 = 2;
-const OP_CANCEL: u16 = 3;
+const OP_SEND: OpTag = 1;
+const OP_RECV: OpTag = 2;
+const OP_CANCEL: OpTag = 3;
 
 /// Creates a UDP socket bound to `addr` (a DISH's endpoint); returns it and the address it
 /// got (with the port filled in when `addr` asked for any port).

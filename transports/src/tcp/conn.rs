@@ -1,32 +1,308 @@
-//! One TCP connection of a session: its descriptor, codec, write batch and the io_uring
-//! operations in flight on it, tagged with the connection's generation so that completions
-//! of a replaced connection are recognised (see `session.rs`).
+//! One stream connection's I/O: its descriptor, the io_uring operations in flight on it and
+//! the buffers they point into (the connect address, the write batch and its `msghdr`).
+//!
+//! Each operation's state is explicit ([`ConnectOp`], [`RecvOp`], [`SendOp`]): the
+//! connection knows at any time which of its buffers the kernel may still touch, so a
+//! connection that was replaced ("retired") is kept exactly until [`ConnIo::is_idle`].
+//! Every tag carries the connection's generation, so completions of a retired connection are
+//! told apart from the current one's.
+//!
+//! Knows nothing of ZMTP or pipes; the session decides what to send and when.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use io_uring::{opcode, types};
+use ringmq_engine::task::OpTag;
 use ringmq_engine::{ShardCx, TaskId};
 
 use super::sys::{self, RawAddr};
-use crate::codec::Codec;
 use crate::zmtp::WriteBatch;
 
-pub(super) const OP_CONNECT: u8 = 1;
-pub(super) const OP_RECV: u8 = 2;
-pub(super) const OP_SEND: u8 = 3;
-pub(super) const OP_CANCEL: u8 = 4;
-
-pub(super) fn tag(generation: u8, op: u8) -> u16 {
-    (u16::from(generation) << 8) | u16::from(op)
+/// The operations a connection runs; the low [`OP_BITS`] of a tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Op {
+    Connect = 1,
+    Recv = 2,
+    Send = 3,
+    Cancel = 4,
 }
 
-pub(super) fn untag(tag: u16) -> (u8, u8) {
-    ((tag >> 8) as u8, tag as u8)
+const OP_BITS: u32 = 4;
+/// Bits of a generation in a tag: the rest of the engine's 24.
+pub(super) const GENERATION_BITS: u32 = ringmq_engine::task::TAG_BITS - OP_BITS;
+const GENERATION_MASK: u32 = (1 << GENERATION_BITS) - 1;
+
+/// The tag of `op` on the connection of `generation`.
+pub(super) fn tag(generation: u32, op: Op) -> OpTag {
+    ((generation & GENERATION_MASK) << OP_BITS) | op as u32
+}
+
+/// A tag's generation and operation (`None` for a tag no connection made).
+pub(super) fn untag(tag: OpTag) -> (u32, Option<Op>) {
+    let op = match tag & ((1 << OP_BITS) - 1) {
+        1 => Some(Op::Connect),
+        2 => Some(Op::Recv),
+        3 => Some(Op::Send),
+        4 => Some(Op::Cancel),
+        _ => None,
+    };
+    (tag >> OP_BITS, op)
+}
+
+/// The connect operation.
+#[derive(Debug)]
+pub(super) enum ConnectOp {
+    /// None in flight.
+    Idle,
+    /// In flight; the kernel reads this address until it completes.
+    Pending(#[allow(dead_code, reason = "only the kernel reads it")] Box<RawAddr>),
+}
+
+/// The receive operation (multishot where the kernel has it, into the shard's provided
+/// buffers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RecvOp {
+    /// None in flight.
+    Idle,
+    /// Armed: completions arrive as data does.
+    Armed,
+    /// A cancellation was asked for; the final completion is still to come.
+    Cancelling,
+}
+
+/// The send operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SendOp {
+    /// None in flight: the batch may change.
+    Idle,
+    /// A `sendmsg` is in flight.
+    Plain,
+    /// A zero-copy send is in flight; it completes twice (its result, then the notification
+    /// that the kernel no longer reads the batch), and holds its result in between.
+    ZeroCopy(Option<i32>),
+}
+
+/// How a send completion left the send operation.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum SendDone {
+    /// The kernel took this many octets (or failed with this negated errno); the batch may
+    /// change now.
+    Settled(i32),
+    /// A zero-copy send's first completion: wait for its notification.
+    Pending,
+    /// The socket refused zero-copy (EOPNOTSUPP: Unix-domain sockets do): send the same
+    /// batch again, normally, as every later one will be.
+    Refused,
+}
+
+/// Whether zero-copy sends are tried on this connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ZeroCopy {
+    /// Where the kernel has it and the batch has a large enough body.
+    Allowed,
+    /// The socket refused it once (EOPNOTSUPP: Unix-domain sockets do): never again.
+    Refused,
+}
+
+/// One stream connection's descriptor, operations and send buffers.
+pub(super) struct ConnIo {
+    generation: u32,
+    fd: OwnedFd,
+    connect: ConnectOp,
+    recv: RecvOp,
+    send: SendOp,
+    zerocopy: ZeroCopy,
+    /// What to write next (the session fills it while no send is in flight).
+    pub(super) out: WriteBatch,
+    iovecs: Vec<libc::iovec>,
+    msghdr: Box<libc::msghdr>,
+}
+
+impl std::fmt::Debug for ConnIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnIo")
+            .field("generation", &self.generation)
+            .field("connect", &matches!(self.connect, ConnectOp::Pending(_)))
+            .field("recv", &self.recv)
+            .field("send", &self.send)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnIo {
+    /// A connection on `fd` (accepted, or about to connect).
+    pub(super) fn new(generation: u32, fd: OwnedFd) -> Self {
+        // SAFETY: msghdr is plain data; all-zero is a valid empty header.
+        let msghdr: libc::msghdr = unsafe { std::mem::zeroed() };
+        Self {
+            generation,
+            fd,
+            connect: ConnectOp::Idle,
+            recv: RecvOp::Idle,
+            send: SendOp::Idle,
+            zerocopy: ZeroCopy::Allowed,
+            out: WriteBatch::new(),
+            iovecs: Vec::new(),
+            msghdr: Box::new(msghdr),
+        }
+    }
+
+    pub(super) fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// `true` once no operation of this connection is in flight: nothing the kernel may
+    /// touch is left, and its descriptor may close.
+    pub(super) fn is_idle(&self) -> bool {
+        matches!(self.connect, ConnectOp::Idle) && self.recv == RecvOp::Idle && self.send == SendOp::Idle
+    }
+
+    /// `true` while a send (or a zero-copy send's notification) is outstanding.
+    pub(super) fn is_sending(&self) -> bool {
+        self.send != SendOp::Idle
+    }
+
+    /// Octets held in the write batch.
+    pub(super) fn buffered_octets(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Starts connecting to `addr`.
+    pub(super) fn submit_connect(&mut self, cx: &mut ShardCx<'_>, me: TaskId, addr: RawAddr) {
+        debug_assert!(matches!(self.connect, ConnectOp::Idle));
+        let addr = Box::new(addr);
+        let entry = opcode::Connect::new(
+            types::Fd(self.fd.as_raw_fd()),
+            (&addr.storage as *const libc::sockaddr_storage).cast(),
+            addr.len,
+        )
+        .build();
+        // SAFETY: the address is boxed in `self.connect` until the connect completes
+        // (`on_connect_done`), and the connection is kept until it is idle.
+        unsafe { cx.submit(me, tag(self.generation, Op::Connect), entry) };
+        self.connect = ConnectOp::Pending(addr);
+    }
+
+    /// The connect completed.
+    pub(super) fn on_connect_done(&mut self) {
+        self.connect = ConnectOp::Idle;
+    }
+
+    /// Arms the receive unless it is armed or being cancelled.
+    pub(super) fn arm_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
+        if self.recv != RecvOp::Idle {
+            return;
+        }
+        let entry = cx.provided_buffer_recv(self.fd.as_raw_fd());
+        // SAFETY: a provided-buffer receive points only into the shard's buffer ring, which
+        // outlives every task.
+        unsafe { cx.submit(me, tag(self.generation, Op::Recv), entry) };
+        self.recv = RecvOp::Armed;
+    }
+
+    /// Asks for the receive to stop (its final completion follows).
+    pub(super) fn cancel_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
+        if self.recv == RecvOp::Armed {
+            cx.cancel(
+                me,
+                tag(self.generation, Op::Recv),
+                tag(self.generation, Op::Cancel),
+            );
+            self.recv = RecvOp::Cancelling;
+        }
+    }
+
+    /// A receive completion arrived; `more` says whether the operation goes on.
+    pub(super) fn on_recv_completion(&mut self, more: bool) {
+        if !more {
+            self.recv = RecvOp::Idle;
+        }
+    }
+
+    /// Sends what `out` holds with one `sendmsg`: zero-copy (SEND_ZC) when the kernel has it
+    /// and the batch holds a body of at least `zerocopy_threshold` octets.
+    pub(super) fn submit_send(
+        &mut self,
+        cx: &mut ShardCx<'_>,
+        me: TaskId,
+        zerocopy_threshold: Option<usize>,
+    ) {
+        debug_assert!(self.send == SendOp::Idle && !self.out.is_empty());
+        self.out.fill_iovecs(&mut self.iovecs);
+        self.msghdr.msg_iov = self.iovecs.as_mut_ptr();
+        self.msghdr.msg_iovlen = self.iovecs.len();
+        let fd = types::Fd(self.fd.as_raw_fd());
+        let zerocopy = cx.features().send_zc
+            && self.zerocopy == ZeroCopy::Allowed
+            && zerocopy_threshold.is_some_and(|at_least| self.out.largest_shared() >= at_least);
+        let entry = if zerocopy {
+            opcode::SendMsgZc::new(fd, &*self.msghdr)
+                .flags(libc::MSG_NOSIGNAL as u32)
+                .build()
+        } else {
+            opcode::SendMsg::new(fd, &*self.msghdr)
+                .flags(libc::MSG_NOSIGNAL as u32)
+                .build()
+        };
+        // SAFETY: the msghdr is boxed, the iovec array and the bytes it points to are owned by
+        // `out`, and neither changes until the send is settled (`send` is not `Idle` until
+        // then, and the connection is kept until it is idle).
+        unsafe { cx.submit(me, tag(self.generation, Op::Send), entry) };
+        self.send = if zerocopy {
+            SendOp::ZeroCopy(None)
+        } else {
+            SendOp::Plain
+        };
+    }
+
+    /// A send completion arrived.
+    pub(super) fn on_send_completion(&mut self, result: i32, more: bool, notification: bool) -> SendDone {
+        let (settled, zero_copy) = match self.send {
+            SendOp::ZeroCopy(held) if notification => (held.unwrap_or(result), true),
+            SendOp::ZeroCopy(_) if more => {
+                self.send = SendOp::ZeroCopy(Some(result));
+                return SendDone::Pending;
+            }
+            SendOp::ZeroCopy(_) => (result, true),
+            _ => (result, false),
+        };
+        self.send = SendOp::Idle;
+        if zero_copy && settled == -libc::EOPNOTSUPP {
+            self.zerocopy = ZeroCopy::Refused;
+            return SendDone::Refused;
+        }
+        SendDone::Settled(settled)
+    }
+
+    /// Stops the connection. A graceful stop sends FIN after what was written and cancels
+    /// the receive; an abrupt one shuts the socket down both ways, which completes pending
+    /// sends and receives and aborts a pending connect (one to a peer that drops SYNs would
+    /// otherwise wait minutes for the kernel's timeout), and cancels whatever is still in
+    /// flight on it. The caller keeps the connection until [`is_idle`](Self::is_idle).
+    pub(super) fn retire(&mut self, cx: &mut ShardCx<'_>, me: TaskId, graceful: bool) {
+        if graceful {
+            // SAFETY: shutdown on our own descriptor.
+            unsafe { libc::shutdown(self.fd.as_raw_fd(), libc::SHUT_WR) };
+            self.cancel_recv(cx, me);
+        } else {
+            sys::shutdown(self.fd.as_raw_fd());
+            if !self.is_idle() {
+                cx.cancel_fd(me, self.fd.as_raw_fd(), tag(self.generation, Op::Cancel));
+                if self.recv == RecvOp::Armed {
+                    self.recv = RecvOp::Cancelling;
+                }
+            }
+        }
+    }
 }
 
 /// Received octets waiting for room in the socket's queue, decoded from the front a queue's
 /// worth at a time. The unread rest stays where it is: moving it down after every partial
 /// decode cost a fifth of a receiving shard's time in 8-byte streams.
+///
+/// Bounded by what the receive delivers between the queue filling and the receive stopping:
+/// at most the shard's provided buffers (128 × 32 KiB by default), since a stopped receive is
+/// not re-armed until the backlog is decoded.
 #[derive(Debug, Default)]
 pub(super) struct Backlog {
     buf: Vec<u8>,
@@ -52,167 +328,25 @@ impl Backlog {
         &self.buf[self.start..]
     }
 
-    /// Marks `n` octets from the front as decoded.
+    /// Marks `n` octets from the front as decoded; an emptied backlog gives its memory back.
     pub(super) fn consume(&mut self, n: usize) {
         self.start += n;
         debug_assert!(self.start <= self.buf.len());
         if self.is_empty() {
-            self.buf.clear();
+            self.buf = Vec::new();
             self.start = 0;
         }
     }
-}
 
-/// One TCP connection of a session.
-pub(super) struct Conn {
-    pub(super) generation: u8,
-    pub(super) fd: OwnedFd,
-    /// The codec, once the TCP connection is established.
-    pub(super) zmtp: Option<Codec>,
-    pub(super) inflight: u32,
-    pub(super) recv_armed: bool,
-    pub(super) sending: bool,
-    /// A zero-copy send's result, kept until its notification says the kernel is done
-    /// with the batch (the send counts as in flight until then).
-    pub(super) zerocopy_result: Option<i32>,
-    /// The send in flight is zero-copy.
-    pub(super) zerocopy_sending: bool,
-    /// The socket refused a zero-copy send (EOPNOTSUPP: Unix-domain sockets do): send
-    /// normally from then on.
-    pub(super) zerocopy_refused: bool,
-    pub(super) out: WriteBatch,
-    pub(super) iovecs: Vec<libc::iovec>,
-    pub(super) msghdr: Box<libc::msghdr>,
-    /// Kept alive for the connect operation.
-    pub(super) addr: Box<RawAddr>,
-    /// Received octets not yet decoded because the socket's queue was full.
-    pub(super) pending_input: Backlog,
-    pub(super) input_stopped: bool,
-    /// The peer closed (or the receive failed) while octets were held back: deliver them,
-    /// then close for this reason.
-    pub(super) input_ended: Option<String>,
-}
-
-impl Conn {
-    pub(super) fn new(generation: u8, fd: OwnedFd, addr: RawAddr) -> Self {
-        // SAFETY: msghdr is plain data; all-zero is a valid empty header.
-        let msghdr: libc::msghdr = unsafe { std::mem::zeroed() };
-        Self {
-            generation,
-            fd,
-            zmtp: None,
-            inflight: 0,
-            recv_armed: false,
-            sending: false,
-            zerocopy_result: None,
-            zerocopy_sending: false,
-            zerocopy_refused: false,
-            out: WriteBatch::new(),
-            iovecs: Vec::new(),
-            msghdr: Box::new(msghdr),
-            addr: Box::new(addr),
-            pending_input: Backlog::default(),
-            input_stopped: false,
-            input_ended: None,
-        }
-    }
-
-    pub(super) fn is_ready(&self) -> bool {
-        self.zmtp.as_ref().is_some_and(|z| z.is_ready())
-    }
-
-    /// Submits an operation for this connection and counts it.
-    ///
-    /// # Safety
-    ///
-    /// As [`ShardCx::submit`]: what the entry points to must live until it completes; here
-    /// that is this connection's boxed fields, which live until `inflight` is back to zero.
-    pub(super) unsafe fn submit(
-        &mut self,
-        cx: &mut ShardCx<'_>,
-        me: TaskId,
-        op: u8,
-        entry: io_uring::squeue::Entry,
-    ) {
-        self.inflight += 1;
-        // SAFETY: forwarded from the caller.
-        unsafe { cx.submit(me, tag(self.generation, op), entry) };
-    }
-
-    pub(super) fn cancel(&mut self, cx: &mut ShardCx<'_>, me: TaskId, op: u8) {
-        self.inflight += 1;
-        cx.cancel(me, tag(self.generation, op), tag(self.generation, OP_CANCEL));
-    }
-
-    pub(super) fn arm_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
-        if self.recv_armed || self.input_stopped || self.input_ended.is_some() {
-            return;
-        }
-        let entry = cx.provided_buffer_recv(self.fd.as_raw_fd());
-        // SAFETY: a provided-buffer receive points only into the shard's buffer ring, which
-        // outlives every task.
-        unsafe { self.submit(cx, me, OP_RECV, entry) };
-        self.recv_armed = true;
-    }
-
-    /// Sends what `out` holds with one `sendmsg`, zero-copy (SEND_ZC) when the kernel has it
-    /// and the batch holds a body of at least `zerocopy_threshold` octets.
-    pub(super) fn submit_send(
-        &mut self,
-        cx: &mut ShardCx<'_>,
-        me: TaskId,
-        zerocopy_threshold: Option<usize>,
-    ) {
-        self.out.fill_iovecs(&mut self.iovecs);
-        self.msghdr.msg_iov = self.iovecs.as_mut_ptr();
-        self.msghdr.msg_iovlen = self.iovecs.len();
-        let fd = types::Fd(self.fd.as_raw_fd());
-        let zerocopy = cx.features().send_zc
-            && !self.zerocopy_refused
-            && zerocopy_threshold.is_some_and(|at_least| self.out.largest_shared() >= at_least);
-        self.zerocopy_sending = zerocopy;
-        let entry = if zerocopy {
-            opcode::SendMsgZc::new(fd, &*self.msghdr)
-                .flags(libc::MSG_NOSIGNAL as u32)
-                .build()
-        } else {
-            opcode::SendMsg::new(fd, &*self.msghdr)
-                .flags(libc::MSG_NOSIGNAL as u32)
-                .build()
-        };
-        // SAFETY: the msghdr is boxed, the iovec array and the bytes it points to are owned by
-        // `out`, and neither is touched until this send completes (`sending` guards them; a
-        // zero-copy send completes with its notification, see `Session::on_send`).
-        unsafe { self.submit(cx, me, OP_SEND, entry) };
-        self.sending = true;
-    }
-
-    /// Stops the connection: a graceful stop sends FIN after what was written and cancels
-    /// the receive; an abrupt one shuts the socket down, which completes pending sends and
-    /// receives and aborts a pending connect (one to a peer that drops SYNs would otherwise
-    /// wait minutes for the kernel's timeout), and cancels whatever is still in flight on it.
-    /// The connection is dropped once its last operation has completed.
-    pub(super) fn retire(&mut self, cx: &mut ShardCx<'_>, me: TaskId, graceful: bool) {
-        if graceful {
-            // SAFETY: shutdown on our own descriptor.
-            unsafe { libc::shutdown(self.fd.as_raw_fd(), libc::SHUT_WR) };
-            if self.recv_armed {
-                self.cancel(cx, me, OP_RECV);
-            }
-        } else {
-            sys::shutdown(self.fd.as_raw_fd());
-            if self.inflight > 0 {
-                self.inflight += 1;
-                cx.cancel_fd(me, self.fd.as_raw_fd(), tag(self.generation, OP_CANCEL));
-            }
-        }
-        self.input_stopped = true;
+    /// Octets held (the buffer's capacity).
+    pub(super) fn buffered_octets(&self) -> usize {
+        self.buf.capacity()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Backlog;
+    use super::*;
 
     #[test]
     fn a_backlog_is_read_from_the_front_and_appended_at_the_back() {
@@ -225,7 +359,20 @@ mod tests {
         assert_eq!(b.unread(), b"cdefgh");
         b.consume(6);
         assert!(b.is_empty() && b.unread().is_empty());
+        assert_eq!(b.buffered_octets(), 0, "an emptied backlog holds no memory");
         b.push(b"xy");
         assert_eq!(b.unread(), b"xy");
+    }
+
+    #[test]
+    fn tags_carry_wide_generations_and_the_operation() {
+        for generation in [0, 1, 255, 256, 65_535, 65_536, GENERATION_MASK] {
+            for op in [Op::Connect, Op::Recv, Op::Send, Op::Cancel] {
+                let t = tag(generation, op);
+                assert!(t <= ringmq_engine::task::MAX_TAG);
+                assert_eq!(untag(t), (generation, Some(op)));
+            }
+        }
+        assert_eq!(untag(0).1, None);
     }
 }

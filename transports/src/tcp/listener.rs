@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use io_uring::{opcode, types};
-use ringmq_engine::task::Completion;
+use ringmq_engine::task::{Completion, OpTag};
 use ringmq_engine::{ShardCx, Task, TaskId};
 
 use super::TcpOptions;
@@ -15,8 +15,8 @@ use super::session::Session;
 use super::sys;
 use crate::pipe::SocketInbox;
 
-const OP_ACCEPT: u16 = 1;
-const OP_CANCEL: u16 = 2;
+const OP_ACCEPT: OpTag = 1;
+const OP_CANCEL: OpTag = 2;
 
 /// Delay before accepting again after a resource error (EMFILE and friends), as libzmq
 /// backs off rather than spinning.
@@ -83,6 +83,11 @@ impl Listener {
         // SAFETY: accept without an address buffer references no memory of ours.
         unsafe { cx.submit(me, OP_ACCEPT, entry) };
         self.accept_armed = true;
+    }
+
+    /// The sessions this listener started (some may have ended).
+    pub(crate) fn sessions(&self) -> &[TaskId] {
+        &self.sessions
     }
 
     /// Stops accepting and closes the connections still handshaking; those already attached

@@ -9,6 +9,7 @@
 
 mod conn;
 mod listener;
+pub mod resolve;
 mod session;
 pub mod sys;
 
@@ -24,7 +25,7 @@ use crate::pipe::{PipeLimits, SocketInbox};
 use crate::zmtp::ZmtpConfig;
 
 pub use listener::Listener;
-pub use session::{ConnectPipe, PipeHandout, Session};
+pub use session::{ConnectPipe, DialTarget, PipeHandout, Session};
 pub use sys::TcpTuning;
 
 /// Identifies a socket across its shard's state.
@@ -159,7 +160,7 @@ pub fn start_connect(
     endpoint: String,
     pipe: ConnectPipe,
     options: Arc<TcpOptions>,
-    target: sys::StreamAddr,
+    target: DialTarget,
     source: Option<SocketAddr>,
 ) -> TaskId {
     let id = Session::spawn_connect(cx, pipe, options, target, source);
@@ -201,4 +202,31 @@ pub fn cancel_connects(cx: &mut ShardCx<'_>, socket: SocketId, endpoint: Option<
         // A stale id (the session ended) finds no task: nothing to do.
         cx.with_task::<Session, _>(id, |s, cx| s.on_connect_cancelled(cx));
     }
+}
+
+/// Octets socket `socket`'s stream connections on this shard hold besides the messages
+/// queued in their pipes (see [`Session::buffered_octets`]): a diagnostic whose every part
+/// has a bound (docs/architecture.md, "Bounds").
+pub fn buffered_octets(cx: &mut ShardCx<'_>, socket: SocketId) -> usize {
+    let mut sessions: Vec<TaskId> = cx
+        .extension::<Connects>()
+        .by_socket
+        .get(&socket)
+        .map(|list| list.iter().map(|(_, id)| *id).collect())
+        .unwrap_or_default();
+    let listeners: Vec<TaskId> = cx
+        .extension::<Listeners>()
+        .by_socket
+        .get(&socket)
+        .map(|list| list.iter().map(|(_, id)| *id).collect())
+        .unwrap_or_default();
+    for listener in listeners {
+        if let Some(accepted) = cx.with_task::<Listener, _>(listener, |l, _| l.sessions().to_vec()) {
+            sessions.extend(accepted);
+        }
+    }
+    sessions
+        .into_iter()
+        .filter_map(|id| cx.with_task::<Session, _>(id, |s, _| s.buffered_octets()))
+        .sum()
 }

@@ -216,6 +216,12 @@ impl Connection {
         !self.owed.is_empty()
     }
 
+    /// `true` after a failure for which the peer is owed an ERROR that was not written yet:
+    /// the driver should write it before it closes.
+    pub fn owes_error(&self) -> bool {
+        self.owed.error_due()
+    }
+
     /// Moves pending control bytes into `batch`. Call only between messages.
     pub fn take_control(&mut self, batch: &mut WriteBatch) {
         self.owed.write_into(batch);

@@ -103,6 +103,11 @@ impl Owed {
         }
     }
 
+    /// `true` while an ERROR is owed and not yet written.
+    pub(super) fn error_due(&self) -> bool {
+        matches!(self.last, Last::ErrorDue(_))
+    }
+
     /// `true` if anything is owed.
     pub(super) fn is_empty(&self) -> bool {
         self.handshake.is_empty()

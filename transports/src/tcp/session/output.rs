@@ -1,0 +1,109 @@
+//! Output: control octets and queued messages drained into the connection's write batch at
+//! the end of the loop turn, one `sendmsg` (or zero-copy send) per connection per turn, one
+//! send in flight at a time.
+//!
+//! Control octets (greeting, handshake commands, PING, PONG, ERROR) are taken only between
+//! messages, so a command never lands inside a multipart message. A batch is at most
+//! `batch_limit` octets plus the rest of the message it ends in; while a send is in flight
+//! nothing is added, so batches grow exactly when the peer or the kernel is slow.
+
+use ringmq_engine::ShardCx;
+use ringmq_engine::task::Completion;
+
+use super::{AfterClose, Link, Session};
+use crate::tcp::conn::SendDone;
+
+impl Session {
+    /// Moves control octets and queued messages into the write batch and starts a send.
+    pub(super) fn flush_output(&mut self, cx: &mut ShardCx<'_>) {
+        let zerocopy = self.options.zerocopy_threshold;
+        if let Link::Closing { conn, .. } = &mut self.link {
+            // Only what the codec still owes goes out now; then the connection closes.
+            if conn.io.is_sending() {
+                return;
+            }
+            conn.codec.take_control(&mut conn.io.out);
+            if conn.io.out.is_empty() {
+                return self.finish_close(cx, true);
+            }
+            return conn.io.submit_send(cx, self.me, zerocopy);
+        }
+        let batch_limit = self.options.batch_limit;
+        let up = self.link.is_up();
+        let lingering = self.is_lingering();
+        let Some(conn) = self.link.open_conn() else {
+            return;
+        };
+        if conn.io.is_sending() {
+            return;
+        }
+        let mut stream_closes = false;
+        loop {
+            conn.codec.take_control(&mut conn.io.out);
+            let Some(p) = self.pipe.as_mut().filter(|_| up) else {
+                break;
+            };
+            let mut mid_message = false;
+            while mid_message || conn.io.out.len() < batch_limit {
+                match p.read() {
+                    Some(msg) if msg.is_empty() && conn.codec.is_raw() => {
+                        // STREAM's way of closing a connection.
+                        stream_closes = true;
+                        break;
+                    }
+                    Some(msg) => {
+                        mid_message = msg.more();
+                        conn.codec.encode_message(&msg, &mut conn.io.out);
+                    }
+                    None => break,
+                }
+            }
+            p.release();
+            if !conn.io.out.is_empty() || lingering || stream_closes {
+                break;
+            }
+            // Idle: sleep on the pipe unless something arrived meanwhile.
+            if p.sleep_reader() {
+                break;
+            }
+        }
+        if stream_closes {
+            // Everything before the empty message goes out, then a graceful close; the
+            // socket already forgot this peer.
+            return self.begin_close(cx, None, AfterClose::End);
+        }
+        if !conn.io.out.is_empty() {
+            conn.io.submit_send(cx, self.me, zerocopy);
+        }
+    }
+
+    pub(super) fn on_send(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
+        let zerocopy = self.options.zerocopy_threshold;
+        let me = self.me;
+        let closing = matches!(self.link, Link::Closing { .. });
+        let Some(io) = self.link.io() else {
+            return;
+        };
+        let result = match io.on_send_completion(c.result, c.more(), c.is_notification()) {
+            SendDone::Pending => return,
+            SendDone::Refused => return io.submit_send(cx, me, zerocopy),
+            SendDone::Settled(r) if r == -libc::EAGAIN || r == -libc::EINTR => {
+                return io.submit_send(cx, me, zerocopy);
+            }
+            SendDone::Settled(r) => r,
+        };
+        if result < 0 {
+            if closing {
+                return self.finish_close(cx, false);
+            }
+            let reason = std::io::Error::from_raw_os_error(-result).to_string();
+            return self.fail(cx, &reason);
+        }
+        io.out.consume(result as usize);
+        if !io.out.is_empty() {
+            return io.submit_send(cx, me, zerocopy);
+        }
+        self.flush_output(cx);
+        self.check_linger_done(cx);
+    }
+}
