@@ -30,7 +30,7 @@
 pub use bytes::Bytes;
 pub use ringmq_sockets::{
     AsyncSocket, Attached, BRIEF_SPIN, Context, ContextBuilder, Error, Flags, Msg, PollEvents, PollItem,
-    Result, SharedSocket, Socket, SocketType, poll, proxy,
+    Result, SharedSocket, Socket, SocketType, StatsSnapshot, poll, proxy,
 };
 
 pub mod socket_types;

@@ -69,6 +69,8 @@ fn heartbeating_with_libzmq_keeps_an_idle_connection_up() {
     pair.set_heartbeat_timeout(200).unwrap();
     pair.bind("tcp://127.0.0.1:*").unwrap();
     let theirs = zmq_socket(&zctx, zmq::PAIR);
+    // No reconnecting: had heartbeats broken the link, nothing would mend it unseen.
+    theirs.set_reconnect_ivl(-1).unwrap();
     theirs.set_heartbeat_ivl(50).unwrap();
     theirs.set_heartbeat_timeout(200).unwrap();
     theirs.connect(&pair.last_endpoint()).unwrap();
@@ -94,6 +96,9 @@ fn a_slow_consumer_is_not_mistaken_for_a_dead_peer() {
     pull.set_heartbeat_timeout(150).unwrap();
     pull.bind("tcp://127.0.0.1:*").unwrap();
     let push = zmq_socket(&zctx, zmq::PUSH);
+    // No reconnecting: a dropped connection would lose what was in flight on it and fail
+    // the test, instead of being mended unseen.
+    push.set_reconnect_ivl(-1).unwrap();
     push.connect(&pull.last_endpoint()).unwrap();
     const N: u32 = 3_000;
     let sender = std::thread::spawn(move || {

@@ -1,10 +1,13 @@
 //! `set_zerocopy_threshold`: batches holding large bodies go out with io_uring's SEND_ZC.
 //! Whatever the path, every message arrives whole and in order, to ringmq and to libzmq,
-//! and a socket closed with zero-copy sends in flight still delivers what it queued.
+//! and a socket closed with zero-copy sends in flight still delivers what it queued. Where
+//! the kernel has SEND_ZC (6.0 and later) the socket's counters must show zero-copy sends
+//! over tcp, each with its notification, and none over ipc (Unix sockets refuse them).
 
 mod common;
 
 use std::thread;
+use std::time::{Duration, Instant};
 
 use common::*;
 use ringmq::{Flags, Socket, SocketType};
@@ -18,6 +21,30 @@ fn message(seq: u64) -> Vec<Vec<u8>> {
 }
 
 const COUNT: u64 = 120;
+
+/// `true` where the kernel has io_uring's SEND_ZC (Linux 6.0 and later).
+fn kernel_has_send_zc() -> bool {
+    // SAFETY: uname fills the struct we hand it.
+    let mut name: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: a live utsname.
+    assert_eq!(unsafe { libc::uname(&mut name) }, 0);
+    // SAFETY: uname NUL-terminates its fields.
+    let release = unsafe { std::ffi::CStr::from_ptr(name.release.as_ptr()) }.to_string_lossy();
+    let mut numbers = release.split(['.', '-']).map(|n| n.parse::<u32>().unwrap_or(0));
+    (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0)) >= (6, 0)
+}
+
+/// Waits (bounded) until every zero-copy send has had its notification; returns the counts.
+fn settled_counts(socket: &Socket) -> ringmq::StatsSnapshot {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stats = socket.stats();
+        if stats.zerocopy_notifications == stats.zerocopy_sends || Instant::now() > deadline {
+            return stats;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
 
 /// Sends messages 0..COUNT from a thread of their own; the socket comes back at the end.
 fn send_all(mut push: Socket) -> thread::JoinHandle<Socket> {
@@ -48,7 +75,17 @@ fn zero_copy_sends_carry_every_message_whole_over_tcp_and_ipc() {
                 "{transport}: message {seq}"
             );
         }
-        drop(sender.join().unwrap());
+        let push = sender.join().unwrap();
+        let stats = settled_counts(&push);
+        assert_eq!(
+            stats.zerocopy_notifications, stats.zerocopy_sends,
+            "{transport}: {stats:?}"
+        );
+        if transport.starts_with("ipc") {
+            assert_eq!(stats.zerocopy_sends, 0, "Unix sockets refuse SEND_ZC: {stats:?}");
+        } else if kernel_has_send_zc() {
+            assert!(stats.zerocopy_sends > 0, "SEND_ZC never ran: {stats:?}");
+        }
     }
 }
 
@@ -65,7 +102,13 @@ fn a_zero_copy_sender_reaches_libzmq() {
         let got = theirs.recv_multipart(0).expect("libzmq recv");
         assert!(got == message(seq), "message {seq}");
     }
-    drop(sender.join().unwrap());
+    let ours = sender.join().unwrap();
+    let stats = settled_counts(&ours);
+    assert_eq!(stats.zerocopy_notifications, stats.zerocopy_sends, "{stats:?}");
+    assert!(
+        !kernel_has_send_zc() || stats.zerocopy_sends > 0,
+        "SEND_ZC never ran: {stats:?}"
+    );
 }
 
 #[test]
@@ -78,15 +121,23 @@ fn closing_with_zero_copy_sends_in_flight_delivers_them() {
     push.set_zerocopy_threshold(0).unwrap();
     push.connect(&pull.last_endpoint()).unwrap();
     let body = pattern(256 * 1024, 9);
+    // Connected first, so that the sends below are batched onto a live connection.
+    push.send("hello", Flags::NONE).unwrap();
+    assert_eq!(pull.recv(Flags::NONE).unwrap(), "hello");
     for seq in 0u64..40 {
         push.send_multipart([&seq.to_be_bytes()[..], &body[..]], Flags::NONE)
             .unwrap();
     }
+    let sent_before_close = push.stats();
     drop(push);
     for seq in 0u64..40 {
         let got = recv_parts(&mut pull);
         assert!(got[0] == seq.to_be_bytes() && got[1] == body, "message {seq}");
     }
+    assert!(
+        !kernel_has_send_zc() || sent_before_close.zerocopy_sends > 0,
+        "no zero-copy send was in flight at the close: {sent_before_close:?}"
+    );
 }
 
 #[test]

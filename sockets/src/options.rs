@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use ringmq_transports::inproc::InprocPeer;
 use ringmq_transports::pipe::SocketInbox;
+use ringmq_transports::stats::TransportStats;
 use ringmq_transports::tcp::{SocketId, TcpOptions, TcpTuning};
 use ringmq_transports::zmtp::ZmtpConfig;
 use ringmq_transports::{Error, Result, SocketType};
@@ -43,6 +44,9 @@ pub(crate) struct SocketOptions {
     pub(crate) conflate: bool,
     pub(crate) multicast_hops: i32,
     pub(crate) multicast_loop: bool,
+    /// The socket's transport counters, shared with its sessions (not an option: a clone of
+    /// the options counts into the same place).
+    pub(crate) stats: Arc<TransportStats>,
 }
 
 impl SocketOptions {
@@ -75,6 +79,7 @@ impl SocketOptions {
             multicast_hops: 1,
             multicast_loop: true,
             ipv6: false,
+            stats: Arc::default(),
         }
     }
 
@@ -93,6 +98,7 @@ impl SocketOptions {
             ..ZmtpConfig::new(self.socket_type)
         };
         let mut tcp = TcpOptions::new(Arc::new(zmtp));
+        tcp.stats = self.stats.clone();
         tcp.sndhwm = self.sndhwm as usize;
         tcp.rcvhwm = self.rcvhwm as usize;
         tcp.reconnect_ivl =

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::msg::Msg;
-use crate::zmtp::{Connection, Event, ProtocolError, WriteBatch, ZmtpConfig};
+use crate::zmtp::{BodyPool, Connection, Event, ProtocolError, WriteBatch, ZmtpConfig};
 
 /// A connection's protocol state.
 // One per connection, inside the session: boxing the ZMTP state would only add a pointer
@@ -22,12 +22,13 @@ pub enum Codec {
 }
 
 impl Codec {
-    /// The codec for a new connection of a socket configured by `config`.
-    pub fn new(config: Arc<ZmtpConfig>, now: Instant) -> Self {
+    /// The codec for a new connection of a socket configured by `config`; large received
+    /// bodies come from `bodies`, its shard's pool.
+    pub fn new(config: Arc<ZmtpConfig>, now: Instant, bodies: &BodyPool) -> Self {
         if config.socket_type.is_raw() {
             Codec::Raw
         } else {
-            Codec::Zmtp(Connection::new(config, now))
+            Codec::Zmtp(Connection::with_body_pool(config, now, bodies.clone()))
         }
     }
 

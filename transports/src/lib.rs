@@ -20,6 +20,7 @@ pub mod msg;
 pub mod pipe;
 mod pipe_ends;
 pub mod socket_type;
+pub mod stats;
 pub mod tcp;
 pub mod udp;
 pub mod zmtp;

@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use ringmq_transports::stats::StatsSnapshot;
 use ringmq_transports::{Error, Result, tcp};
 
 use super::Socket;
@@ -40,5 +41,10 @@ impl Socket {
             let _ = answer.send(tcp::buffered_octets(cx, socket));
         });
         answered.recv_timeout(SHARD_ANSWER).map_err(|_| Error::Again)
+    }
+
+    /// The socket's transport counters now: zero-copy sends and their notifications.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.options.stats.snapshot()
     }
 }

@@ -16,6 +16,7 @@ use ringmq_engine::task::OpTag;
 use ringmq_engine::{ShardCx, TaskId};
 
 use super::sys::{self, RawAddr};
+use crate::stats::TransportStats;
 use crate::zmtp::WriteBatch;
 
 /// The operations a connection runs; the low [`OP_BITS`] of a tag.
@@ -88,7 +89,8 @@ pub(super) enum SendDone {
     /// The kernel took this many octets (or failed with this negated errno); the batch may
     /// change now.
     Settled(i32),
-    /// A zero-copy send's first completion: wait for its notification.
+    /// A zero-copy send's first completion: the kernel took the batch in place; wait for its
+    /// notification.
     Pending,
     /// The socket refused zero-copy (EOPNOTSUPP: Unix-domain sockets do): send the same
     /// batch again, normally, as every later one will be.
@@ -255,11 +257,27 @@ impl ConnIo {
         };
     }
 
-    /// A send completion arrived.
-    pub(super) fn on_send_completion(&mut self, result: i32, more: bool, notification: bool) -> SendDone {
+    /// A send completion arrived; zero-copy sends the kernel took in place, and their
+    /// notifications, are counted in `stats`.
+    pub(super) fn on_send_completion(
+        &mut self,
+        result: i32,
+        more: bool,
+        notification: bool,
+        stats: &TransportStats,
+    ) -> SendDone {
         let (settled, zero_copy) = match self.send {
-            SendOp::ZeroCopy(held) if notification => (held.unwrap_or(result), true),
+            SendOp::ZeroCopy(held) if notification => {
+                let settled = held.unwrap_or(result);
+                if settled >= 0 {
+                    stats.count_zerocopy_notification();
+                }
+                (settled, true)
+            }
             SendOp::ZeroCopy(_) if more => {
+                if result >= 0 {
+                    stats.count_zerocopy_send();
+                }
                 self.send = SendOp::ZeroCopy(Some(result));
                 return SendDone::Pending;
             }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use ringmq_engine::{ShardCx, TaskId};
 
 use crate::pipe::{PipeLimits, SocketInbox};
+use crate::stats::TransportStats;
 use crate::zmtp::ZmtpConfig;
 
 pub use listener::Listener;
@@ -56,6 +57,8 @@ pub struct TcpOptions {
     pub zerocopy_threshold: Option<usize>,
     /// CONFLATE for pipes of this socket's connections: (socket-to-peer, peer-to-socket).
     pub conflate: (bool, bool),
+    /// The socket's counters.
+    pub stats: Arc<TransportStats>,
 }
 
 impl TcpOptions {
@@ -72,6 +75,7 @@ impl TcpOptions {
             batch_limit: 256 * 1024,
             zerocopy_threshold: None,
             conflate: (false, false),
+            stats: Arc::default(),
         }
     }
 

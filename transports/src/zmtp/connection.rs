@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::batch::WriteBatch;
+use super::body_pool::BodyPool;
 use super::command::{Command, Metadata, encode_command};
 use super::frame::{DecodedFrame, FrameDecoder, FrameError};
 use super::greeting::{Greeting, GreetingError, our_greeting};
@@ -184,11 +185,16 @@ impl Connection {
     /// A new connection; our greeting is queued as control bytes at once (we send the whole
     /// greeting immediately, which RFC 37 allows when not detecting ZMTP 1.0/2.0 peers).
     pub fn new(config: Arc<ZmtpConfig>, now: Instant) -> Self {
+        Self::with_body_pool(config, now, BodyPool::default())
+    }
+
+    /// As [`new`](Self::new), with large received bodies from `bodies` (its shard's pool).
+    pub fn with_body_pool(config: Arc<ZmtpConfig>, now: Instant, bodies: BodyPool) -> Self {
         let mut owed = Owed::default();
         owed.handshake(&our_greeting("NULL", false));
         let handshake_deadline = config.handshake_timeout.map(|t| now + t);
         Self {
-            decoder: FrameDecoder::new(config.max_msg_size, MAX_COMMAND_SIZE),
+            decoder: FrameDecoder::with_pool(config.max_msg_size, MAX_COMMAND_SIZE, bodies),
             config,
             phase: Phase::Greeting,
             greeting: Greeting::default(),

@@ -95,11 +95,16 @@ impl FrameDecoder {
     /// A decoder refusing message frames above `max_msg_size` and command frames above
     /// `max_command_size`.
     pub fn new(max_msg_size: Option<u64>, max_command_size: u64) -> Self {
+        Self::with_pool(max_msg_size, max_command_size, BodyPool::default())
+    }
+
+    /// As [`new`](Self::new), taking large bodies from `bodies` (a shard's pool).
+    pub fn with_pool(max_msg_size: Option<u64>, max_command_size: u64, bodies: BodyPool) -> Self {
         Self {
             state: State::Header { buf: [0; 9], have: 0 },
             max_msg_size,
             max_command_size,
-            bodies: BodyPool::new(),
+            bodies,
         }
     }
 

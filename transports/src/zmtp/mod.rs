@@ -16,6 +16,7 @@ pub mod limits;
 mod owed;
 
 pub use batch::WriteBatch;
+pub use body_pool::{BodyPool, SHARD_SPARE_BUDGET};
 pub use command::{Command, Metadata, encode_command};
 pub use connection::{Connection, Event, PeerInfo, ProtocolError, ZmtpConfig};
 pub use frame::{DecodedFrame, FrameDecoder, encode_frame_header};

@@ -32,7 +32,7 @@ use super::conn::{Backlog, ConnIo, GENERATION_BITS, Op, untag};
 use crate::codec::Codec;
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
-use crate::zmtp::{Metadata, PeerInfo};
+use crate::zmtp::{BodyPool, Metadata, PeerInfo};
 
 pub use dial::DialTarget;
 use dial::{DialPipes, Dialer, PipeFor};
@@ -329,7 +329,9 @@ impl Session {
     /// Connecting (or a fresh accepted stream) → Handshaking, or Up at once for STREAM's
     /// raw peers: the stream is established, the codec starts.
     fn establish(&mut self, cx: &mut ShardCx<'_>, mut io: ConnIo) {
-        let codec = Codec::new(self.options.zmtp.clone(), cx.now());
+        // One pool of body buffers per shard, within its byte budget.
+        let bodies = cx.extension::<BodyPool>().clone();
+        let codec = Codec::new(self.options.zmtp.clone(), cx.now(), &bodies);
         io.arm_recv(cx, self.me);
         let raw = codec.is_raw();
         let conn = Conn {
@@ -619,7 +621,7 @@ impl Session {
             Some(Op::Connect) => io.on_connect_done(),
             Some(Op::Recv) => io.on_recv_completion(c.more()),
             Some(Op::Send) => {
-                io.on_send_completion(c.result, c.more(), c.is_notification());
+                io.on_send_completion(c.result, c.more(), c.is_notification(), &self.options.stats);
             }
             Some(Op::Cancel) | None => {}
         }

@@ -78,13 +78,14 @@ impl Session {
     }
 
     pub(super) fn on_send(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
-        let zerocopy = self.options.zerocopy_threshold;
         let me = self.me;
+        let zerocopy = self.options.zerocopy_threshold;
         let closing = matches!(self.link, Link::Closing { .. });
         let Some(io) = self.link.io() else {
             return;
         };
-        let result = match io.on_send_completion(c.result, c.more(), c.is_notification()) {
+        let result = match io.on_send_completion(c.result, c.more(), c.is_notification(), &self.options.stats)
+        {
             SendDone::Pending => return,
             SendDone::Refused => return io.submit_send(cx, me, zerocopy),
             SendDone::Settled(r) if r == -libc::EAGAIN || r == -libc::EINTR => {
