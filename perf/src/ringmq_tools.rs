@@ -4,7 +4,10 @@ use std::time::Instant;
 
 use ringmq::{Context, Flags, Msg, Socket, SocketType};
 
-use crate::{InprocArgs, PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
+use crate::{
+    InprocArgs, PerfArgs, check_size, die, hold_while_asked, latency_histogram, print_latency,
+    print_throughput,
+};
 
 /// How the tools run ringmq: `RINGMQ_MODE=attached` in the environment runs the tool's
 /// socket in attached mode (a context of zero shards, the tool's thread driving the ring);
@@ -88,6 +91,8 @@ pub fn remote_thr(args: &PerfArgs) {
             s.send(&payload[..], Flags::NONE)
                 .unwrap_or_else(|e| die("send", e));
         }
+        // As libzmq's twin: with RINGMQ_HOLD the connection stays until the receiver is done.
+        hold_while_asked();
     });
 }
 

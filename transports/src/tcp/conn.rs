@@ -292,6 +292,18 @@ impl ConnIo {
         SendDone::Settled(settled)
     }
 
+    /// `true` for an ipc:// (Unix-domain) connection.
+    pub(super) fn is_unix(&self) -> bool {
+        sys::is_unix_socket(self.fd.as_raw_fd())
+    }
+
+    /// Sends FIN after what was written and keeps receiving: the peer sees its input end,
+    /// and its end of the connection stays up until it closes it.
+    pub(super) fn half_close(&mut self) {
+        // SAFETY: shutdown on our own descriptor.
+        unsafe { libc::shutdown(self.fd.as_raw_fd(), libc::SHUT_WR) };
+    }
+
     /// Stops the connection. A graceful stop sends FIN after what was written and cancels
     /// the receive; an abrupt one shuts the socket down both ways, which completes pending
     /// sends and receives and aborts a pending connect (one to a peer that drops SYNs would

@@ -145,7 +145,8 @@ pub fn listen_unix(addr: &UnixAddr, backlog: i32) -> io::Result<OwnedFd> {
 }
 
 /// `true` if `fd` is a Unix domain socket.
-fn is_unix_socket(fd: RawFd) -> bool {
+/// `true` for a Unix-domain socket.
+pub fn is_unix_socket(fd: RawFd) -> bool {
     let mut domain: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: getsockopt writes at most `len` bytes into `domain`.

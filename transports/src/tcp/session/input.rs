@@ -13,7 +13,7 @@ use std::time::Instant;
 use ringmq_engine::ShardCx;
 use ringmq_engine::task::Completion;
 
-use super::Session;
+use super::{Link, Session};
 use crate::msg::Msg;
 use crate::zmtp::Event;
 
@@ -36,6 +36,20 @@ impl Session {
         let now = cx.now();
         if let Some(io) = self.link.io() {
             io.on_recv_completion(c.more());
+        }
+        if let Link::Draining { io, .. } = &mut self.link {
+            // Half-closed: what the peer still sends is dropped, and its end ends the wait.
+            match c.result {
+                n if n > 0 => {
+                    if let Some(bid) = c.buffer_id() {
+                        cx.buffers().recycle(bid);
+                    }
+                    io.arm_recv(cx, self.me);
+                }
+                e if e == -libc::ENOBUFS => io.arm_recv(cx, self.me),
+                _ => self.finish_draining(cx),
+            }
+            return;
         }
         if c.result > 0 {
             let bid = c.buffer_id().expect("a provided-buffer receive names its buffer");

@@ -42,6 +42,10 @@ use input::Input;
 /// its peer before it is closed anyway (a peer that does not read gets no more).
 const ERROR_GRACE: Duration = Duration::from_secs(1);
 
+/// How long a lingering ipc:// connection that delivered everything waits, half-closed,
+/// for its peer to close its end (at most; LINGER may say sooner).
+const DRAIN_WAIT: Duration = Duration::from_secs(10);
+
 /// Where a session that makes its own pipe hands the socket's end.
 #[derive(Debug)]
 pub struct PipeHandout {
@@ -117,6 +121,13 @@ enum Link {
         deadline: Option<Instant>,
         then: AfterClose,
     },
+    /// ipc:// only: everything was delivered and our end is half-closed; the descriptor
+    /// stays open until the peer closes its end (its receive sees the end of input), or
+    /// `deadline`. A Unix socket closed outright is a hang-up to the peer, and libzmq's
+    /// engine, its input held back by RCVHWM, stops on a hang-up with the octets still in
+    /// its socket buffer unread: the end of the stream would be lost. What arrives
+    /// meanwhile is dropped.
+    Draining { io: ConnIo, deadline: Instant },
 }
 
 impl Link {
@@ -131,7 +142,7 @@ impl Link {
     /// The current connection's I/O, in any state that has one.
     fn io(&mut self) -> Option<&mut ConnIo> {
         match self {
-            Link::Connecting(io) => Some(io),
+            Link::Connecting(io) | Link::Draining { io, .. } => Some(io),
             Link::Handshaking(c) | Link::Up(c) | Link::Closing { conn: c, .. } => Some(&mut c.io),
             Link::Down | Link::Resolving => None,
         }
@@ -139,7 +150,7 @@ impl Link {
 
     fn generation(&self) -> Option<u32> {
         match self {
-            Link::Connecting(io) => Some(io.generation()),
+            Link::Connecting(io) | Link::Draining { io, .. } => Some(io.generation()),
             Link::Handshaking(c) | Link::Up(c) | Link::Closing { conn: c, .. } => Some(c.io.generation()),
             Link::Down | Link::Resolving => None,
         }
@@ -264,7 +275,7 @@ impl Session {
     /// for a full queue, and write batches (also of retired connections).
     pub(crate) fn buffered_octets(&self) -> usize {
         let current = match &self.link {
-            Link::Connecting(io) => io.buffered_octets(),
+            Link::Connecting(io) | Link::Draining { io, .. } => io.buffered_octets(),
             Link::Handshaking(c) | Link::Up(c) | Link::Closing { conn: c, .. } => {
                 c.io.buffered_octets() + c.codec.buffered_octets() + c.backlog.buffered_octets()
             }
@@ -439,7 +450,10 @@ impl Session {
     /// reaches the socket; the peer gets the ERROR it is owed, if any, before the close;
     /// then the session reconnects or ends.
     fn fail(&mut self, cx: &mut ShardCx<'_>, _reason: &str) {
-        if matches!(self.link, Link::Down | Link::Resolving | Link::Closing { .. }) {
+        if matches!(
+            self.link,
+            Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. }
+        ) {
             return;
         }
         if let Some(p) = self.pipe.as_mut() {
@@ -465,7 +479,9 @@ impl Session {
         let io = match std::mem::replace(&mut self.link, Link::Down) {
             Link::Connecting(io) => io,
             Link::Handshaking(c) | Link::Up(c) => c.io,
-            Link::Down | Link::Resolving | Link::Closing { .. } => unreachable!("checked above"),
+            Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. } => {
+                unreachable!("checked above")
+            }
         };
         self.retire(cx, io, false);
         self.after_connection_lost(cx);
@@ -487,13 +503,35 @@ impl Session {
         }
     }
 
-    /// Up → Down, and Ended: lingering delivered everything; the connection closes
-    /// gracefully.
+    /// Up → Down and Ended, lingering delivered everything: the connection closes
+    /// gracefully; an ipc:// one → Draining first.
     fn close_delivered(&mut self, cx: &mut ShardCx<'_>) {
         let Link::Up(conn) = std::mem::replace(&mut self.link, Link::Down) else {
             unreachable!("only an up connection delivers");
         };
-        self.retire(cx, conn.io, true);
+        let mut io = conn.io;
+        if io.is_unix() {
+            io.half_close();
+            io.arm_recv(cx, self.me);
+            let lingering_until = match self.life {
+                Life::Lingering(linger) => linger.deadline(),
+                _ => None,
+            };
+            let most = cx.now() + DRAIN_WAIT;
+            let deadline = lingering_until.map_or(most, |at| at.min(most));
+            self.link = Link::Draining { io, deadline };
+            return self.rearm_timer(cx);
+        }
+        self.retire(cx, io, true);
+        self.finish();
+    }
+
+    /// Draining → Down and Ended: the peer closed its end, or the wait is over.
+    fn finish_draining(&mut self, cx: &mut ShardCx<'_>) {
+        let Link::Draining { io, .. } = std::mem::replace(&mut self.link, Link::Down) else {
+            unreachable!("finish_draining outside Draining");
+        };
+        self.retire(cx, io, false);
         self.finish();
     }
 
@@ -507,7 +545,7 @@ impl Session {
     /// Closes the connection at once, dropping what is queued, and ends.
     fn abort(&mut self, cx: &mut ShardCx<'_>) {
         let io = match std::mem::replace(&mut self.link, Link::Down) {
-            Link::Connecting(io) => Some(io),
+            Link::Connecting(io) | Link::Draining { io, .. } => Some(io),
             Link::Handshaking(c) | Link::Up(c) | Link::Closing { conn: c, .. } => Some(c.io),
             Link::Down | Link::Resolving => None,
         };
@@ -542,6 +580,7 @@ impl Session {
         let (codec, closing) = match &self.link {
             Link::Handshaking(c) | Link::Up(c) => (c.codec.next_timeout(), None),
             Link::Closing { deadline, .. } => (None, *deadline),
+            Link::Draining { deadline, .. } => (None, Some(*deadline)),
             _ => (None, None),
         };
         let linger = match self.life {
@@ -577,6 +616,11 @@ impl Session {
             if deadline.is_some_and(|d| d <= now) {
                 self.finish_close(cx, false);
                 return self.rearm_timer(cx);
+            }
+        }
+        if let Link::Draining { deadline, .. } = &self.link {
+            if *deadline <= now {
+                return self.finish_draining(cx);
             }
         }
         if let (Role::Dial(dialer), Link::Down) = (&self.role, &self.link) {
