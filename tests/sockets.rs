@@ -546,6 +546,78 @@ fn interface_names_bind_and_source_addresses_connect() {
 }
 
 #[test]
+fn a_host_name_binds_its_address_as_libzmq_does() {
+    let ctx = context();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://localhost:*").unwrap();
+    let ours = pull.last_endpoint();
+    assert!(ours.starts_with("tcp://127.0.0.1:"), "{ours}");
+    // libzmq 4.3.5 (pyzmq's) resolves the name to the same address; 4.3.4 refused it
+    // (ENODEV: it looked bind addresses up in DNS only from 4.3.5 on).
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import zmq; s = zmq.Context().socket(zmq.PULL); s.bind('tcp://localhost:*'); \
+             print(zmq.zmq_version(), s.last_endpoint.decode())",
+        ])
+        .output()
+        .expect("python3 with pyzmq (the README's test command installs it)");
+    let theirs = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "pyzmq: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(theirs.contains(" tcp://127.0.0.1:"), "pyzmq bound {theirs}");
+    // And a connect by name reaches it, looked up when the connection is made.
+    let port = ours.rsplit(':').next().unwrap().to_string();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&format!("tcp://localhost:{port}")).unwrap();
+    push.send("by name", Flags::NONE).unwrap();
+    assert_eq!(pull.recv(Flags::NONE).unwrap(), "by name");
+}
+
+#[test]
+fn a_connect_to_a_name_that_does_not_resolve_is_accepted_and_retried() {
+    // libzmq checks only the syntax at connect; the lookup fails at each attempt, which is
+    // retried. The socket stays usable meanwhile.
+    let ctx = context();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_reconnect_ivl(10).unwrap();
+    push.connect("tcp://no-such-host.invalid:5555").unwrap();
+    assert!(
+        matches!(push.send("x", Flags::DONTWAIT), Ok(())),
+        "queued for when it resolves"
+    );
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    push.disconnect("tcp://no-such-host.invalid:5555").unwrap();
+    push.connect(&pull.last_endpoint()).unwrap();
+    push.send("fine", Flags::NONE).unwrap();
+    assert_eq!(pull.recv(Flags::NONE).unwrap(), "fine");
+}
+
+#[test]
+fn hundreds_of_reconnects_keep_each_connection_apart() {
+    // Every attempt is a new connection generation; far more attempts than an 8-bit
+    // generation had before the server comes, then traffic flows on the newest one.
+    let ctx = context();
+    let port = common::raw::free_port();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_reconnect_ivl(1).unwrap();
+    push.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind(&format!("tcp://127.0.0.1:{port}")).unwrap();
+    for i in 0..100u32 {
+        push.send(i.to_be_bytes().to_vec(), Flags::NONE).unwrap();
+    }
+    for i in 0..100u32 {
+        assert_eq!(&pull.recv(Flags::NONE).unwrap()[..], &i.to_be_bytes()[..]);
+    }
+}
+
+#[test]
 fn both_ring_setups_carry_traffic() {
     for plain in [false, true] {
         let ctx = ringmq::Context::builder()

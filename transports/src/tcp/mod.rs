@@ -24,6 +24,7 @@ use ringmq_engine::{ShardCx, TaskId};
 use crate::pipe::{PipeLimits, SocketInbox};
 use crate::stats::TransportStats;
 use crate::zmtp::ZmtpConfig;
+use resolve::{Resolve, ResolverThreads};
 
 pub use listener::Listener;
 pub use session::{ConnectPipe, DialTarget, PipeHandout, Session};
@@ -59,6 +60,8 @@ pub struct TcpOptions {
     pub conflate: (bool, bool),
     /// The socket's counters.
     pub stats: Arc<TransportStats>,
+    /// Looks up connect endpoints' host names, before every attempt.
+    pub resolver: Arc<dyn Resolve>,
 }
 
 impl TcpOptions {
@@ -76,6 +79,7 @@ impl TcpOptions {
             zerocopy_threshold: None,
             conflate: (false, false),
             stats: Arc::default(),
+            resolver: Arc::new(ResolverThreads),
         }
     }
 

@@ -30,7 +30,25 @@ pub struct HostName {
     pub ipv6: bool,
 }
 
-type Reply = Box<dyn FnOnce(Result<SocketAddr, String>) + Send>;
+/// Where a lookup's answer goes: the address to connect to, or why there is none.
+pub type Reply = Box<dyn FnOnce(Result<SocketAddr, String>) + Send>;
+
+/// Something that looks host names up without blocking its caller, which is a shard.
+/// [`ResolverThreads`] is what sockets use; tests put a scripted one in its place.
+pub trait Resolve: Send + Sync + std::fmt::Debug {
+    /// Looks `name` up and calls `reply` with the answer, from any thread.
+    fn lookup(&self, name: HostName, reply: Reply);
+}
+
+/// The system's resolver (`getaddrinfo`), called on the resolver threads.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResolverThreads;
+
+impl Resolve for ResolverThreads {
+    fn lookup(&self, name: HostName, reply: Reply) {
+        lookup(name, reply);
+    }
+}
 
 struct Job {
     name: HostName,

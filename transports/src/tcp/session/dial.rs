@@ -162,12 +162,13 @@ impl Session {
                 dialer.lookups += 1;
                 let lookup = dialer.lookups;
                 self.enter_resolving();
-                resolve::lookup(name, move |answer| {
+                let reply: resolve::Reply = Box::new(move |answer| {
                     shard.run(move |cx| {
                         // A session that ended meanwhile is not there to answer.
                         cx.with_task::<Session, _>(me, |s, cx| s.on_resolved(cx, lookup, answer));
                     });
                 });
+                self.options.resolver.lookup(name, reply);
             }
         }
     }
