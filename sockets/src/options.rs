@@ -99,6 +99,9 @@ impl SocketOptions {
         };
         let mut tcp = TcpOptions::new(Arc::new(zmtp));
         tcp.stats = self.stats.clone();
+        tcp.ipv6 = self.ipv6;
+        tcp.multicast_hops = self.multicast_hops as u32;
+        tcp.multicast_loop = self.multicast_loop;
         tcp.sndhwm = self.sndhwm as usize;
         tcp.rcvhwm = self.rcvhwm as usize;
         tcp.reconnect_ivl =

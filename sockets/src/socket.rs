@@ -13,14 +13,12 @@ use bytes::Bytes;
 use ringmq_engine::ShardRef;
 use ringmq_engine::event_fd::EventFd;
 use ringmq_engine::parker::Wake;
-use ringmq_transports::endpoint::{
-    ConnectTarget, Endpoint, TcpEndpoint, endpoint_string, tcp_endpoint_string,
-};
-use ringmq_transports::ipc::{self, IpcFile, IpcPath};
-use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe, pipe};
-use ringmq_transports::tcp::sys::{self, StreamAddr};
-use ringmq_transports::tcp::{self, ConnectPipe, DialTarget, PipeHandout, SocketId};
-use ringmq_transports::{Error, Msg, Result, SocketType, udp};
+use ringmq_transports::endpoint::Endpoint;
+use ringmq_transports::ipc::IpcFile;
+use ringmq_transports::pipe::{Linger, SocketEvent, SocketInbox, SocketPipe};
+use ringmq_transports::tcp::SocketId;
+use ringmq_transports::transport::{self, PipePlan, SocketSide};
+use ringmq_transports::{Error, Msg, Result, SocketType};
 
 use crate::context::ContextInner;
 use crate::flags::Flags;
@@ -162,22 +160,32 @@ impl Socket {
     /// [`last_endpoint`](Self::last_endpoint).
     pub fn bind(&mut self, endpoint: &str) -> Result<()> {
         self.check_term()?;
-        let addr = match Endpoint::parse(endpoint)? {
-            Endpoint::Tcp(tcp) => tcp.resolve_bind(endpoint, self.options.ipv6)?,
-            Endpoint::Udp(udp) => return self.bind_udp(endpoint, &udp),
-            Endpoint::Ipc(path) => return self.bind_ipc(endpoint, &path),
-            Endpoint::Inproc(name) => return self.bind_inproc(endpoint, &name),
-        };
-        let (fd, local) =
-            sys::listen(&addr, self.options.backlog).map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
-        let resolved = tcp_endpoint_string(&local);
-        let options = self.options.tcp_options();
-        let (socket_id, inbox, listener_endpoint) = (self.id, self.inbox.clone(), resolved.clone());
-        self.shard
-            .run(move |cx| tcp::start_listener(cx, socket_id, fd, listener_endpoint, options, inbox));
-        self.bound.push((endpoint.to_owned(), resolved.clone()));
-        self.last_endpoint = resolved;
+        let parsed = Endpoint::parse(endpoint)?;
+        match &parsed {
+            Endpoint::Inproc(name) => return self.bind_inproc(endpoint, name),
+            Endpoint::Udp(_) => self.check_udp(SocketType::Dish, "bind")?,
+            Endpoint::Tcp(_) | Endpoint::Ipc(_) => {}
+        }
+        let bound = transport::bind(endpoint, &parsed, &self.transport_side())?;
+        if let Some(pipe) = bound.pipe {
+            self.attach_pipe(pipe);
+        }
+        if let Some(file) = bound.ipc_file {
+            self.ipc_files.push((bound.resolved.clone(), file));
+        }
+        self.bound.push((endpoint.to_owned(), bound.resolved.clone()));
+        self.last_endpoint = bound.resolved;
         Ok(())
+    }
+
+    /// What the transports need from this socket, with its options as they are now.
+    fn transport_side(&self) -> SocketSide {
+        SocketSide {
+            id: self.id,
+            shard: self.shard.clone(),
+            inbox: self.inbox.clone(),
+            options: self.options.tcp_options(),
+        }
     }
 
     /// Connects to `endpoint`, asynchronously: the call returns at once, messages queue until
@@ -190,43 +198,20 @@ impl Socket {
     /// connections, as for IMMEDIATE and STREAM).
     fn connect_returning_pipe(&mut self, endpoint: &str) -> Result<Option<usize>> {
         self.check_term()?;
-        let (target, source) = match Endpoint::parse(endpoint)? {
-            Endpoint::Tcp(tcp) => {
-                let (target, source) = tcp.connect_target(endpoint, self.options.ipv6)?;
-                let target = match target {
-                    ConnectTarget::Addr(addr) => DialTarget::Addr(StreamAddr::Ip(addr)),
-                    ConnectTarget::Name(name) => DialTarget::Name(name),
-                };
-                (target, source)
-            }
-            Endpoint::Ipc(path) => (DialTarget::Addr(path.connect_addr(endpoint)?), None),
-            Endpoint::Udp(udp) => return self.connect_udp(endpoint, &udp).map(Some),
-            Endpoint::Inproc(name) => return self.connect_inproc(endpoint, &name),
-        };
-        let options = self.options.tcp_options();
-        let mut attached = None;
+        let parsed = Endpoint::parse(endpoint)?;
+        match &parsed {
+            Endpoint::Inproc(name) => return self.connect_inproc(endpoint, name),
+            Endpoint::Udp(_) => self.check_udp(SocketType::Radio, "connect")?,
+            Endpoint::Tcp(_) | Endpoint::Ipc(_) => {}
+        }
         // STREAM peers are connections: each one is a new peer with its own pipe.
-        let pipe_for_session = if self.options.immediate || self.options.socket_type.is_raw() {
-            // Pipes come with completed connections only (SocketEvent::Attached).
-            ConnectPipe::PerConnection(PipeHandout {
-                inbox: self.inbox.clone(),
-                origin: endpoint.to_owned(),
-            })
+        let plan = if self.options.immediate || self.options.socket_type.is_raw() {
+            PipePlan::PerConnection
         } else {
-            let (socket_end, shard_end) = pipe(
-                self.inbox.clone(),
-                self.shard.clone(),
-                options.pipe_limits(),
-                Some(endpoint.to_owned()),
-                true,
-            );
-            attached = self.attach_pipe(socket_end);
-            ConnectPipe::Held(shard_end)
+            PipePlan::Held
         };
-        let (socket_id, origin) = (self.id, endpoint.to_owned());
-        self.shard.run(move |cx| {
-            tcp::start_connect(cx, socket_id, origin, pipe_for_session, options, target, source);
-        });
+        let pipe = transport::connect(endpoint, &parsed, &self.transport_side(), plan)?;
+        let attached = pipe.and_then(|pipe| self.attach_pipe(pipe));
         self.connected.push(endpoint.to_owned());
         self.last_endpoint = endpoint.to_owned();
         Ok(attached)
@@ -251,23 +236,6 @@ impl Socket {
             .connect_returning_pipe(endpoint)?
             .expect("without IMMEDIATE a connect makes its pipe at once");
         Ok(self.kind.routing_id_of(idx).expect("PEER gives every pipe an id"))
-    }
-
-    /// Listens on an ipc:// endpoint with the same listener and sessions as tcp://.
-    fn bind_ipc(&mut self, endpoint: &str, path: &IpcPath) -> Result<()> {
-        let binding = ipc::bind(endpoint, path, self.options.backlog)?;
-        let resolved = binding.endpoint.clone();
-        let options = self.options.tcp_options();
-        let (socket_id, inbox, listener_endpoint, fd) =
-            (self.id, self.inbox.clone(), resolved.clone(), binding.fd);
-        self.shard
-            .run(move |cx| tcp::start_listener(cx, socket_id, fd, listener_endpoint, options, inbox));
-        if let Some(file) = binding.file {
-            self.ipc_files.push((resolved.clone(), file));
-        }
-        self.bound.push((endpoint.to_owned(), resolved.clone()));
-        self.last_endpoint = resolved;
-        Ok(())
     }
 
     /// inproc:// carries ZMTP messages between sockets; STREAM's raw bytes have no place
@@ -320,66 +288,6 @@ impl Socket {
         }
     }
 
-    /// DISH over udp://: one pipe for every radio that sends to the bound address.
-    fn bind_udp(&mut self, endpoint: &str, udp: &TcpEndpoint) -> Result<()> {
-        self.check_udp(SocketType::Dish, "bind")?;
-        let bound = match udp.multicast_group() {
-            Some(group) => {
-                let iface = udp.multicast_interface(endpoint)?;
-                udp::bind_multicast(group, udp.target.port_or_zero(), iface)
-            }
-            None => udp::bind(udp.resolve_bind(endpoint, self.options.ipv6)?),
-        };
-        let (fd, local) = bound.map_err(|e| Error::io(format!("bind {endpoint}"), e))?;
-        let resolved = endpoint_string("udp", &local);
-        let limits = self.options.tcp_options().pipe_limits();
-        let (socket_end, shard_end) = pipe(
-            self.inbox.clone(),
-            self.shard.clone(),
-            limits,
-            Some(resolved.clone()),
-            false,
-        );
-        self.attach_pipe(socket_end);
-        self.shard.run(move |cx| {
-            udp::UdpReceiver::spawn(cx, fd, shard_end);
-        });
-        self.bound.push((endpoint.to_owned(), resolved.clone()));
-        self.last_endpoint = resolved;
-        Ok(())
-    }
-
-    /// RADIO over udp://: every message goes to `target` as a datagram.
-    fn connect_udp(&mut self, endpoint: &str, udp: &TcpEndpoint) -> Result<usize> {
-        self.check_udp(SocketType::Radio, "connect")?;
-        let (target, _) = udp.resolve_connect(endpoint, self.options.ipv6)?;
-        let connected = match (udp.multicast_group(), target) {
-            (Some(_), std::net::SocketAddr::V4(group)) => udp::connect_multicast(
-                group,
-                udp.multicast_interface(endpoint)?,
-                self.options.multicast_hops as u32,
-                self.options.multicast_loop,
-            ),
-            _ => udp::connect(target),
-        };
-        let fd = connected.map_err(|e| Error::io(format!("connect {endpoint}"), e))?;
-        let limits = self.options.tcp_options().pipe_limits();
-        let (socket_end, shard_end) = pipe(
-            self.inbox.clone(),
-            self.shard.clone(),
-            limits,
-            Some(endpoint.to_owned()),
-            true,
-        );
-        let idx = self.attach_pipe(socket_end).expect("a RADIO takes every pipe");
-        self.shard.run(move |cx| {
-            udp::UdpSender::spawn(cx, fd, shard_end);
-        });
-        self.connected.push(endpoint.to_owned());
-        self.last_endpoint = endpoint.to_owned();
-        Ok(idx)
-    }
-
     /// Stops accepting on a bound endpoint (give the resolved endpoint for wildcard binds)
     /// and closes the connections accepted there.
     pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
@@ -399,11 +307,7 @@ impl Socket {
             self.drop_pipes_from(&resolved);
             return Ok(());
         }
-        let socket_id = self.id;
-        let listener = resolved.clone();
-        self.shard.run(move |cx| {
-            tcp::stop_listener(cx, socket_id, &listener);
-        });
+        transport::unbind(&self.shard, self.id, &resolved);
         self.drop_pipes_from(&resolved);
         Ok(())
     }
@@ -422,9 +326,7 @@ impl Socket {
             self.ctx.inproc.cancel_pending(&name, self.id);
             return Ok(());
         }
-        let (socket_id, origin) = (self.id, endpoint.to_owned());
-        self.shard
-            .run(move |cx| tcp::cancel_connects(cx, socket_id, Some(&origin)));
+        transport::disconnect(&self.shard, self.id, endpoint);
         Ok(())
     }
 
@@ -830,15 +732,12 @@ impl Drop for Socket {
             let pipe = self.pipes.remove(idx);
             pipe.set_linger(linger);
         }
-        if !self.bound.is_empty() {
-            let socket_id = self.id;
-            self.shard.run(move |cx| tcp::stop_listeners(cx, socket_id));
-        }
-        if !self.connected.is_empty() {
-            let socket_id = self.id;
-            self.shard
-                .run(move |cx| tcp::cancel_connects(cx, socket_id, None));
-        }
+        transport::close(
+            &self.shard,
+            self.id,
+            !self.bound.is_empty(),
+            !self.connected.is_empty(),
+        );
         self.ctx.inproc.socket_closed(self.id, self.options.linger == 0);
         self.ctx.socket_closed(self.id);
     }

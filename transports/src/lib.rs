@@ -22,6 +22,7 @@ mod pipe_ends;
 pub mod socket_type;
 pub mod stats;
 pub mod tcp;
+pub mod transport;
 pub mod udp;
 pub mod zmtp;
 

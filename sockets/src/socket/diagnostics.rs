@@ -5,7 +5,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use ringmq_transports::stats::StatsSnapshot;
-use ringmq_transports::{Error, Result, tcp};
+use ringmq_transports::transport::buffered_octets;
+use ringmq_transports::{Error, Result};
 
 use super::Socket;
 
@@ -33,12 +34,12 @@ impl Socket {
         self.check_term()?;
         let socket = self.id;
         if self.attached.is_some() {
-            return ringmq_engine::attached::run_now(&self.shard, |cx| tcp::buffered_octets(cx, socket))
+            return ringmq_engine::attached::run_now(&self.shard, |cx| buffered_octets(cx, socket))
                 .ok_or(Error::InvalidState(super::OUTSIDE_ITS_SHARD));
         }
         let (answer, answered) = mpsc::sync_channel(1);
         self.shard.run(move |cx| {
-            let _ = answer.send(tcp::buffered_octets(cx, socket));
+            let _ = answer.send(buffered_octets(cx, socket));
         });
         answered.recv_timeout(SHARD_ANSWER).map_err(|_| Error::Again)
     }

@@ -58,6 +58,12 @@ pub struct TcpOptions {
     pub zerocopy_threshold: Option<usize>,
     /// CONFLATE for pipes of this socket's connections: (socket-to-peer, peer-to-socket).
     pub conflate: (bool, bool),
+    /// ZMQ_IPV6: IPv6 addresses are usable for binds and lookups.
+    pub ipv6: bool,
+    /// ZMQ_MULTICAST_HOPS for a RADIO's multicast datagrams.
+    pub multicast_hops: u32,
+    /// ZMQ_MULTICAST_LOOP for a RADIO's multicast datagrams.
+    pub multicast_loop: bool,
     /// The socket's counters.
     pub stats: Arc<TransportStats>,
     /// Looks up connect endpoints' host names, before every attempt.
@@ -78,6 +84,9 @@ impl TcpOptions {
             batch_limit: 256 * 1024,
             zerocopy_threshold: None,
             conflate: (false, false),
+            ipv6: false,
+            multicast_hops: 1,
+            multicast_loop: true,
             stats: Arc::default(),
             resolver: Arc::new(ResolverThreads),
         }
