@@ -14,6 +14,7 @@
 pub mod codec;
 pub mod endpoint;
 pub mod error;
+pub mod flow;
 pub mod inproc;
 pub mod ipc;
 pub mod msg;

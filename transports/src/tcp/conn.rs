@@ -326,73 +326,9 @@ impl ConnIo {
     }
 }
 
-/// Received octets waiting for room in the socket's queue, decoded from the front a queue's
-/// worth at a time. The unread rest stays where it is: moving it down after every partial
-/// decode cost a fifth of a receiving shard's time in 8-byte streams.
-///
-/// Bounded by what the receive delivers between the queue filling and the receive stopping:
-/// at most the shard's provided buffers (128 × 32 KiB by default), since a stopped receive is
-/// not re-armed until the backlog is decoded.
-#[derive(Debug, Default)]
-pub(super) struct Backlog {
-    buf: Vec<u8>,
-    start: usize,
-}
-
-impl Backlog {
-    pub(super) fn is_empty(&self) -> bool {
-        self.start == self.buf.len()
-    }
-
-    /// Appends octets received after the queue filled.
-    pub(super) fn push(&mut self, data: &[u8]) {
-        if self.is_empty() {
-            self.buf.clear();
-            self.start = 0;
-        }
-        self.buf.extend_from_slice(data);
-    }
-
-    /// The octets not yet decoded.
-    pub(super) fn unread(&self) -> &[u8] {
-        &self.buf[self.start..]
-    }
-
-    /// Marks `n` octets from the front as decoded; an emptied backlog gives its memory back.
-    pub(super) fn consume(&mut self, n: usize) {
-        self.start += n;
-        debug_assert!(self.start <= self.buf.len());
-        if self.is_empty() {
-            self.buf = Vec::new();
-            self.start = 0;
-        }
-    }
-
-    /// Octets held (the buffer's capacity).
-    pub(super) fn buffered_octets(&self) -> usize {
-        self.buf.capacity()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_backlog_is_read_from_the_front_and_appended_at_the_back() {
-        let mut b = Backlog::default();
-        assert!(b.is_empty());
-        b.push(b"abcdef");
-        b.consume(2);
-        assert_eq!(b.unread(), b"cdef");
-        b.push(b"gh");
-        assert_eq!(b.unread(), b"cdefgh");
-        b.consume(6);
-        assert!(b.is_empty() && b.unread().is_empty());
-        assert_eq!(b.buffered_octets(), 0, "an emptied backlog holds no memory");
-        b.push(b"xy");
-        assert_eq!(b.unread(), b"xy");
-    }
 
     #[test]
     fn tags_carry_wide_generations_and_the_operation() {

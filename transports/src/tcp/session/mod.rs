@@ -28,15 +28,15 @@ use ringmq_engine::task::Completion;
 use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
 
 use super::TcpOptions;
-use super::conn::{Backlog, ConnIo, GENERATION_BITS, Op, untag};
+use super::conn::{ConnIo, GENERATION_BITS, Op, untag};
 use crate::codec::Codec;
+use crate::flow::{Flow, Input, Stage};
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
 use crate::zmtp::{BodyPool, Metadata, PeerInfo};
 
 pub use dial::DialTarget;
 use dial::{DialPipes, Dialer, PipeFor};
-use input::Input;
 
 /// How long a connection that failed a handshake rule may take to deliver the ERROR it owes
 /// its peer before it is closed anyway (a peer that does not read gets no more).
@@ -79,14 +79,12 @@ enum Role {
     },
 }
 
-/// A connection whose stream is established: its I/O, its protocol state and its input.
+/// A connection whose stream is established: its I/O, and the rules between its codec and
+/// the pipe (held-back input included).
 #[derive(Debug)]
 struct Conn {
     io: ConnIo,
-    codec: Codec,
-    input: Input,
-    /// Received octets not decoded yet because the socket's queue was full.
-    backlog: Backlog,
+    flow: Flow,
 }
 
 /// What a session does once its closing connection is closed.
@@ -277,7 +275,7 @@ impl Session {
         let current = match &self.link {
             Link::Connecting(io) | Link::Draining { io, .. } => io.buffered_octets(),
             Link::Handshaking(c) | Link::Up(c) | Link::Closing { conn: c, .. } => {
-                c.io.buffered_octets() + c.codec.buffered_octets() + c.backlog.buffered_octets()
+                c.io.buffered_octets() + c.flow.buffered_octets()
             }
             Link::Down | Link::Resolving => 0,
         };
@@ -304,6 +302,14 @@ impl Session {
 
     fn is_lingering(&self) -> bool {
         matches!(self.life, Life::Lingering(_))
+    }
+
+    /// Where the connection stands, for the flow rules.
+    fn stage(&self) -> Stage {
+        Stage {
+            up: self.link.is_up(),
+            lingering: self.is_lingering(),
+        }
     }
 
     fn request_flush(&mut self, cx: &mut ShardCx<'_>) {
@@ -347,9 +353,7 @@ impl Session {
         let raw = codec.is_raw();
         let conn = Conn {
             io,
-            codec,
-            input: Input::Flowing,
-            backlog: Backlog::default(),
+            flow: Flow::new(codec),
         };
         self.link = Link::Handshaking(conn);
         if raw {
@@ -471,7 +475,7 @@ impl Session {
                 self.pipe = None;
             }
         }
-        let owes_error = self.link.open_conn().is_some_and(|c| c.codec.owes_error());
+        let owes_error = self.link.open_conn().is_some_and(|c| c.flow.codec().owes_error());
         if owes_error {
             let deadline = cx.now() + ERROR_GRACE;
             return self.begin_close(cx, Some(deadline), AfterClose::Lost);
@@ -578,7 +582,7 @@ impl Session {
             _ => None,
         };
         let (codec, closing) = match &self.link {
-            Link::Handshaking(c) | Link::Up(c) => (c.codec.next_timeout(), None),
+            Link::Handshaking(c) | Link::Up(c) => (c.flow.codec().next_timeout(), None),
             Link::Closing { deadline, .. } => (None, *deadline),
             Link::Draining { deadline, .. } => (None, Some(*deadline)),
             _ => (None, None),
@@ -629,14 +633,16 @@ impl Session {
             }
         }
         if let Some(conn) = self.link.open_conn() {
-            if conn.input != Input::Flowing {
+            let held_back = conn.flow.input() != &Input::Flowing;
+            let codec = conn.flow.codec_mut();
+            if held_back {
                 // We are not reading, so silence from the peer proves nothing: the bytes it
                 // sent wait in our socket buffer. Heartbeat timeouts resume with reading.
-                conn.codec.saw_traffic();
+                codec.saw_traffic();
             }
-            match conn.codec.on_timeout(now) {
+            match codec.on_timeout(now) {
                 Err(e) => self.fail(cx, &e.to_string()),
-                Ok(()) if conn.codec.has_control() => self.request_flush(cx),
+                Ok(()) if codec.has_control() => self.request_flush(cx),
                 Ok(()) => {}
             }
         }
@@ -743,7 +749,7 @@ impl Task for Session {
             return;
         }
         if let Some(conn) = self.link.open_conn() {
-            if conn.input == Input::Flowing {
+            if conn.flow.input() == &Input::Flowing {
                 conn.io.arm_recv(cx, self.me);
             }
         }

@@ -1,16 +1,14 @@
-//! Output: control octets and queued messages drained into the connection's write batch at
-//! the end of the loop turn, one `sendmsg` (or zero-copy send) per connection per turn, one
-//! send in flight at a time.
-//!
-//! Control octets (greeting, handshake commands, PING, PONG, ERROR) are taken only between
-//! messages, so a command never lands inside a multipart message. A batch is at most
-//! `batch_limit` octets plus the rest of the message it ends in; while a send is in flight
-//! nothing is added, so batches grow exactly when the peer or the kernel is slow.
+//! Output: owed commands and queued messages drained into the connection's write batch by
+//! its flow rules ([`Flow::fill`](crate::flow::Flow::fill)) at the end of the loop turn, one
+//! `sendmsg` (or zero-copy send) per connection per turn, one send in flight at a time.
+//! While a send is in flight nothing is added, so batches grow exactly when the peer or the
+//! kernel is slow.
 
 use ringmq_engine::ShardCx;
 use ringmq_engine::task::Completion;
 
 use super::{AfterClose, Link, Session};
+use crate::flow::{Filled, Outbound};
 use crate::tcp::conn::SendDone;
 
 impl Session {
@@ -22,52 +20,23 @@ impl Session {
             if conn.io.is_sending() {
                 return;
             }
-            conn.codec.take_control(&mut conn.io.out);
+            conn.flow.fill_owed(&mut conn.io.out);
             if conn.io.out.is_empty() {
                 return self.finish_close(cx, true);
             }
             return conn.io.submit_send(cx, self.me, zerocopy);
         }
         let batch_limit = self.options.batch_limit;
-        let up = self.link.is_up();
-        let lingering = self.is_lingering();
+        let stage = self.stage();
         let Some(conn) = self.link.open_conn() else {
             return;
         };
         if conn.io.is_sending() {
             return;
         }
-        let mut stream_closes = false;
-        loop {
-            conn.codec.take_control(&mut conn.io.out);
-            let Some(p) = self.pipe.as_mut().filter(|_| up) else {
-                break;
-            };
-            let mut mid_message = false;
-            while mid_message || conn.io.out.len() < batch_limit {
-                match p.read() {
-                    Some(msg) if msg.is_empty() && conn.codec.is_raw() => {
-                        // STREAM's way of closing a connection.
-                        stream_closes = true;
-                        break;
-                    }
-                    Some(msg) => {
-                        mid_message = msg.more();
-                        conn.codec.encode_message(&msg, &mut conn.io.out);
-                    }
-                    None => break,
-                }
-            }
-            p.release();
-            if !conn.io.out.is_empty() || lingering || stream_closes {
-                break;
-            }
-            // Idle: sleep on the pipe unless something arrived meanwhile.
-            if p.sleep_reader() {
-                break;
-            }
-        }
-        if stream_closes {
+        let pipe = self.pipe.as_mut().map(|p| p as &mut dyn Outbound);
+        let filled = conn.flow.fill(&mut conn.io.out, stage, pipe, batch_limit);
+        if filled == Filled::StreamCloses {
             // Everything before the empty message goes out, then a graceful close; the
             // socket already forgot this peer.
             return self.begin_close(cx, None, AfterClose::End);
