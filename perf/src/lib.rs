@@ -119,6 +119,7 @@ pub mod patterns;
 pub mod plain;
 pub mod report;
 pub mod ringmq_tools;
+pub mod rss;
 pub mod zmqrs;
 
 /// Exits like libzmq's tools when a received message has the wrong size.

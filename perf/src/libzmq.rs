@@ -132,3 +132,18 @@ pub fn inproc_lat(args: &InprocArgs) {
     print_latency(size, count, start.elapsed(), &histogram);
     echo.join().unwrap_or_else(|_| die("echo", "panicked"));
 }
+
+/// libzmq's twin of `idle_pull`: PULL, bind, print the endpoint, receive nothing until
+/// standard input ends.
+pub fn idle_pull(address: &str) {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::PULL).unwrap_or_else(|e| die("socket", e));
+    s.bind(address).unwrap_or_else(|e| die("bind", e));
+    let endpoint = s
+        .get_last_endpoint()
+        .ok()
+        .and_then(|e| e.ok())
+        .unwrap_or_default();
+    println!("{endpoint}");
+    let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+}

@@ -189,3 +189,12 @@ pub fn inproc_lat(args: &InprocArgs) {
     print_latency(size, count, start.elapsed(), &histogram);
     echo.join().unwrap_or_else(|_| die("echo", "panicked"));
 }
+
+/// `idle_pull`: PULL, bind, print the endpoint, then receive nothing until standard input
+/// ends (the victim of `rss-bench`).
+pub fn idle_pull(address: &str) {
+    with_socket(SocketType::Pull, true, address, |s| {
+        println!("{}", s.last_endpoint());
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+    });
+}

@@ -61,44 +61,19 @@ impl RawPeer {
     /// the window the peer sees is small from the start): a peer that reads slowly, or not
     /// at all, fills up at once.
     pub fn connect_with_rcvbuf(endpoint: &str, rcvbuf: i32) -> Self {
-        use std::os::fd::FromRawFd;
-        let addr: std::net::SocketAddrV4 = address(endpoint).parse().expect("an IPv4 endpoint");
-        // SAFETY: socket() has no memory preconditions; the descriptor is checked.
-        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-        assert!(fd >= 0, "socket");
-        // SAFETY: `fd` is ours; the option value is a live i32.
-        unsafe {
-            libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                (&rcvbuf as *const i32).cast(),
-                std::mem::size_of::<i32>() as libc::socklen_t,
-            )
-        };
-        let sin = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: addr.port().to_be(),
-            sin_addr: libc::in_addr {
-                s_addr: u32::from(*addr.ip()).to_be(),
-            },
-            sin_zero: [0; 8],
-        };
-        // SAFETY: `sin` is a valid sockaddr_in of the given length.
-        let rc = unsafe {
-            libc::connect(
-                fd,
-                (&sin as *const libc::sockaddr_in).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
-        // SAFETY: a connected stream socket we own.
-        Self::from_stream(unsafe { TcpStream::from_raw_fd(fd) })
+        use ringmq_transports::tcp::sys::{self, StreamAddr};
+        use std::os::fd::AsRawFd;
+        let addr = StreamAddr::Ip(address(endpoint).parse().expect("an IP endpoint"));
+        let fd = sys::stream_socket(&addr).expect("socket");
+        sys::set_int_option(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, rcvbuf).expect("SO_RCVBUF");
+        sys::connect_now(&fd, &addr).expect("connect");
+        Self::from_stream(TcpStream::from(fd))
     }
 
     pub fn from_stream(stream: TcpStream) -> Self {
         stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // A peer that stops reading fails the test instead of hanging it.
+        stream.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
         stream.set_nodelay(true).unwrap();
         Self { stream }
     }
