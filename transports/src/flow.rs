@@ -46,9 +46,11 @@ pub trait Outbound {
 }
 
 impl Inbound for crate::pipe::ShardPipe {
+    #[inline]
     fn can_write(&mut self) -> bool {
         crate::pipe::ShardPipe::can_write(self)
     }
+    #[inline]
     fn write(&mut self, msg: Msg) {
         crate::pipe::ShardPipe::write(self, msg);
     }
@@ -61,6 +63,7 @@ impl Inbound for crate::pipe::ShardPipe {
 }
 
 impl Outbound for crate::pipe::ShardPipe {
+    #[inline]
     fn read(&mut self) -> Option<Msg> {
         crate::pipe::ShardPipe::read(self)
     }
@@ -156,12 +159,12 @@ impl Flow {
 
     /// Decodes `data` into `pipe`, publishing at the end. Stops early when the socket's
     /// queue is full (→ [`Input::HeldBack`]) or the handshake completes (see [`Fed`]).
-    pub fn feed(
+    pub fn feed<P: Inbound + ?Sized>(
         &mut self,
         data: &[u8],
         now: Instant,
         stage: Stage,
-        mut pipe: Option<&mut dyn Inbound>,
+        mut pipe: Option<&mut P>,
     ) -> Result<Fed, ProtocolError> {
         let mut used = 0;
         let mut ready = None;
@@ -223,11 +226,11 @@ impl Flow {
 
     /// The socket made room: decodes what was held back. Returns the reason to close now if
     /// the connection had ended and everything held back is delivered.
-    pub fn resume(
+    pub fn resume<P: Inbound + ?Sized>(
         &mut self,
         now: Instant,
         stage: Stage,
-        mut pipe: Option<&mut dyn Inbound>,
+        mut pipe: Option<&mut P>,
     ) -> Result<Option<String>, ProtocolError> {
         if self.input == Input::Flowing {
             return Ok(None);
@@ -262,11 +265,11 @@ impl Flow {
     /// Fills `out` with what the codec owes the peer and, once `stage.up`, queued messages
     /// from `pipe`, taking owed commands only between messages; sleeps on the pipe when it
     /// has nothing.
-    pub fn fill(
+    pub fn fill<P: Outbound + ?Sized>(
         &mut self,
         out: &mut WriteBatch,
         stage: Stage,
-        mut pipe: Option<&mut dyn Outbound>,
+        mut pipe: Option<&mut P>,
         batch_limit: usize,
     ) -> Filled {
         loop {
@@ -425,7 +428,7 @@ mod tests {
                     up: false,
                     lingering: false,
                 },
-                None,
+                None::<&mut Queue>,
             )
             .unwrap();
         assert_eq!(fed.used, handshake.len());

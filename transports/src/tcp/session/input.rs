@@ -8,7 +8,7 @@ use ringmq_engine::ShardCx;
 use ringmq_engine::task::Completion;
 
 use super::{Link, Session};
-use crate::flow::{Inbound, Input};
+use crate::flow::Input;
 
 impl Session {
     pub(super) fn on_recv(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
@@ -25,7 +25,9 @@ impl Session {
                     }
                     io.arm_recv(cx, self.me);
                 }
-                e if e == -libc::ENOBUFS => io.arm_recv(cx, self.me),
+                // Out of buffers for a moment, or the receive that input held back was
+                // cancelled: receive again.
+                e if e == -libc::ENOBUFS || e == -libc::ECANCELED => io.arm_recv(cx, self.me),
                 _ => self.finish_draining(cx),
             }
             return;
@@ -81,7 +83,7 @@ impl Session {
                 // The connection closed under the decoding (a refused peer): drop the rest.
                 return Ok(data.len());
             };
-            let pipe = self.pipe.as_mut().map(|p| p as &mut dyn Inbound);
+            let pipe = self.pipe.as_mut();
             let fed = conn
                 .flow
                 .feed(&data[used..], now, stage, pipe)
@@ -124,7 +126,7 @@ impl Session {
         if conn.flow.input() == &Input::Flowing {
             return;
         }
-        let pipe = self.pipe.as_mut().map(|p| p as &mut dyn Inbound);
+        let pipe = self.pipe.as_mut();
         match conn.flow.resume(cx.now(), stage, pipe) {
             Err(e) => self.fail(cx, &e.to_string()),
             Ok(Some(ended)) => self.fail(cx, &ended),

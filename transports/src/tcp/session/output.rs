@@ -8,7 +8,7 @@ use ringmq_engine::ShardCx;
 use ringmq_engine::task::Completion;
 
 use super::{AfterClose, Link, Session};
-use crate::flow::{Filled, Outbound};
+use crate::flow::Filled;
 use crate::tcp::conn::SendDone;
 
 impl Session {
@@ -34,7 +34,7 @@ impl Session {
         if conn.io.is_sending() {
             return;
         }
-        let pipe = self.pipe.as_mut().map(|p| p as &mut dyn Outbound);
+        let pipe = self.pipe.as_mut();
         let filled = conn.flow.fill(&mut conn.io.out, stage, pipe, batch_limit);
         if filled == Filled::StreamCloses {
             // Everything before the empty message goes out, then a graceful close; the
