@@ -233,6 +233,14 @@ fn thousands_of_garbage_connections_do_not_disturb_a_million_message_stream() {
     for i in 0..MESSAGES {
         let msg = pull.recv(Flags::NONE).unwrap();
         assert_eq!(&msg[..], &i.to_be_bytes()[..], "message {i} of the stream");
+        if i % 250_000 == 0 {
+            // Mid-attack: each connection, garbage or good, within its own bound.
+            let held = pull.buffered_bytes().unwrap();
+            assert!(
+                held <= (attackers + 1) * PER_CONNECTION,
+                "{held} octets held at message {i}"
+            );
+        }
     }
     streamer.join().unwrap();
     let garbage = garbage.join().unwrap();

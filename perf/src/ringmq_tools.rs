@@ -2,12 +2,9 @@
 
 use std::time::Instant;
 
-use ringmq::{Context, Flags, Msg, Socket, SocketType};
+use ringmq::{Context, Flags, Msg, PollEvents, PollItem, Socket, SocketType, poll};
 
-use crate::{
-    InprocArgs, PerfArgs, check_size, die, hold_while_asked, latency_histogram, print_latency,
-    print_throughput,
-};
+use crate::{InprocArgs, PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
 
 /// How the tools run ringmq: `RINGMQ_MODE=attached` in the environment runs the tool's
 /// socket in attached mode (a context of zero shards, the tool's thread driving the ring);
@@ -92,8 +89,34 @@ pub fn remote_thr(args: &PerfArgs) {
                 .unwrap_or_else(|e| die("send", e));
         }
         // As libzmq's twin: with RINGMQ_HOLD the connection stays until the receiver is done.
-        hold_while_asked();
+        hold_driving(s);
     });
+}
+
+/// [`hold_while_asked`](crate::hold_while_asked) for a socket that may be attached.
+fn hold_driving(s: &mut Socket) {
+    if std::env::var_os("RINGMQ_HOLD").is_some() {
+        wait_for_stdin_end(s);
+    }
+}
+
+/// Waits for standard input to end in a `poll` that also has the socket, so an attached
+/// socket's ring goes on running meanwhile (blocking in a read of stdin would stop it).
+fn wait_for_stdin_end(s: &mut Socket) {
+    let mut buf = [0u8; 512];
+    loop {
+        // The end of a pipe is POLLHUP, reported as POLLERR.
+        let stdin = PollItem::fd(0, PollEvents::POLLIN | PollEvents::POLLERR);
+        let mut items = [PollItem::new(s, PollEvents::POLLIN), stdin];
+        poll(&mut items, -1).unwrap_or_else(|e| die("poll", e));
+        if items[1].revents().is_empty() {
+            continue;
+        }
+        match std::io::Read::read(&mut std::io::stdin(), &mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
 }
 
 /// `local_lat`: REP, bind, echo `count` messages.
@@ -195,6 +218,6 @@ pub fn inproc_lat(args: &InprocArgs) {
 pub fn idle_pull(address: &str) {
     with_socket(SocketType::Pull, true, address, |s| {
         println!("{}", s.last_endpoint());
-        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        wait_for_stdin_end(s);
     });
 }
