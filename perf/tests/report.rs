@@ -1,5 +1,5 @@
 //! The report end to end, tiny: `ringmq-bench` runs every kind over every transport for
-//! ringmq, libzmq and plain sockets and leaves its tables, `.hgrm` files and plots.
+//! ringmq (both modes), libzmq and plain sockets and leaves its tables, `.hgrm` files and plots.
 
 use std::process::Command;
 
@@ -9,7 +9,7 @@ fn ringmq_bench_prints_both_tables_and_writes_distributions_and_plots() {
     let output = Command::new(env!("CARGO_BIN_EXE_ringmq-bench"))
         .args([
             "--impl",
-            "ringmq,libzmq,plain",
+            "ringmq,ringmq-attached,libzmq,plain",
             "--sizes",
             "64,1k",
             "--rounds",
@@ -29,6 +29,8 @@ fn ringmq_bench_prints_both_tables_and_writes_distributions_and_plots() {
     );
     for row in [
         "| tcp 64 B | ringmq |",
+        // Attached senders hold their connection while driving their ring.
+        "| tcp 64 B | ringmq-attached |",
         "| ipc 1 KiB | plain |",
         "| inproc 1 KiB | libzmq |",
     ] {
