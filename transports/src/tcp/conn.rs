@@ -311,8 +311,7 @@ impl ConnIo {
     /// flight on it. The caller keeps the connection until [`is_idle`](Self::is_idle).
     pub(super) fn retire(&mut self, cx: &mut ShardCx<'_>, me: TaskId, graceful: bool) {
         if graceful {
-            // SAFETY: shutdown on our own descriptor.
-            unsafe { libc::shutdown(self.fd.as_raw_fd(), libc::SHUT_WR) };
+            self.half_close();
             self.cancel_recv(cx, me);
         } else {
             sys::shutdown(self.fd.as_raw_fd());
