@@ -35,6 +35,16 @@ pub use ringmq_sockets::{
 
 pub mod socket_types;
 
+/// Z85 (ZeroMQ RFC 32), as `zmq_z85_encode` and `zmq_z85_decode`: four octets to five
+/// printable characters, the form ZeroMQ gives CURVE keys.
+///
+/// ```
+/// assert_eq!(ringmq::z85_encode(&[0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B])?, "HelloWorld");
+/// assert_eq!(ringmq::z85_decode("HelloWorld")?.len(), 8);
+/// # Ok::<(), ringmq::Error>(())
+/// ```
+pub use ringmq_transports::security::z85::{decode as z85_decode, encode as z85_encode};
+
 /// errno values libzmq defines beyond the system's (for matching [`Error::errno`]).
 pub mod errno {
     pub use ringmq_transports::error::{EFSM, ETERM};

@@ -218,3 +218,30 @@ fn pyzmq_xpub_to_ringmq_sub_both_directions() {
         peer.finish();
     }
 }
+
+#[test]
+fn z85_agrees_with_pyzmq_both_ways() {
+    // Data of every length pyzmq accepts up to 64 octets, from a fixed pattern.
+    let samples: Vec<Vec<u8>> = (0..=16).map(|n| pattern(n * 4, n as u64 + 7)).collect();
+    let hex: Vec<String> = samples
+        .iter()
+        .map(|s| s.iter().map(|b| format!("{b:02x}")).collect())
+        .collect();
+    let script =
+        "import sys, zmq.utils.z85 as z\nfor h in sys.argv[1:]: print(z.encode(bytes.fromhex(h)).decode())";
+    let mut args = vec!["-c", script];
+    args.extend(hex.iter().filter(|h| !h.is_empty()).map(String::as_str));
+    let out = Command::new("python3").args(&args).output().expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let ours: Vec<&Vec<u8>> = samples.iter().filter(|s| !s.is_empty()).collect();
+    assert_eq!(theirs.len(), ours.len());
+    for (data, text) in ours.into_iter().zip(&theirs) {
+        assert_eq!(&ringmq::z85_encode(data).unwrap(), text);
+        assert_eq!(&ringmq::z85_decode(text).unwrap(), data);
+    }
+}

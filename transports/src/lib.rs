@@ -20,6 +20,7 @@ pub mod ipc;
 pub mod msg;
 pub mod pipe;
 mod pipe_ends;
+pub mod security;
 pub mod socket_type;
 pub mod stats;
 pub mod tcp;
