@@ -141,7 +141,7 @@ impl ContextBuilder {
             stopped: AtomicBool::new(false),
             next_socket_id: AtomicU64::new(1),
             max_drop_wait: self.max_drop_wait,
-            inproc: InprocRegistry::default(),
+            inproc: Arc::default(),
             spin_before_sleep: self.busy_poll.max(BRIEF_SPIN),
             busy_poll: self.busy_poll,
         });
@@ -172,7 +172,7 @@ pub(crate) struct ContextInner {
     next_socket_id: AtomicU64,
     max_drop_wait: Duration,
     /// The context's `inproc://` names.
-    pub(crate) inproc: InprocRegistry,
+    pub(crate) inproc: Arc<InprocRegistry>,
     /// How long a waiting socket spins before it sleeps.
     pub(crate) spin_before_sleep: Duration,
     /// How long an attached socket drives its ring without blocking before it waits.

@@ -24,6 +24,7 @@ pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
 pub use proxy::proxy;
+pub use ringmq_transports::security::Mechanism;
 pub use ringmq_transports::stats::StatsSnapshot;
 pub use ringmq_transports::{Error, Msg, Result, SocketType};
 pub use shared::SharedSocket;

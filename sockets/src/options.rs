@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ringmq_transports::inproc::InprocPeer;
+use ringmq_transports::inproc::{InprocPeer, InprocRegistry};
 use ringmq_transports::pipe::SocketInbox;
+use ringmq_transports::security::{Mechanism, Secret};
 use ringmq_transports::stats::TransportStats;
 use ringmq_transports::tcp::{SocketId, TcpOptions, TcpTuning};
-use ringmq_transports::zmtp::ZmtpConfig;
+use ringmq_transports::zmtp::{Security, ZapSettings, ZmtpConfig};
 use ringmq_transports::{Error, Result, SocketType};
 
 /// All options of one socket. Values use libzmq's conventions: milliseconds, and -1 for
@@ -47,6 +48,14 @@ pub(crate) struct SocketOptions {
     /// The socket's transport counters, shared with its sessions (not an option: a clone of
     /// the options counts into the same place).
     pub(crate) stats: Arc<TransportStats>,
+    /// ZMQ_MECHANISM, as the PLAIN options set it.
+    pub(crate) mechanism: Mechanism,
+    /// The mechanism's server side (ZMQ_PLAIN_SERVER).
+    pub(crate) as_server: bool,
+    pub(crate) plain_username: Bytes,
+    pub(crate) plain_password: Secret,
+    pub(crate) zap_domain: Bytes,
+    pub(crate) zap_enforce_domain: bool,
 }
 
 impl SocketOptions {
@@ -80,11 +89,29 @@ impl SocketOptions {
             multicast_loop: true,
             ipv6: false,
             stats: Arc::default(),
+            mechanism: Mechanism::Null,
+            as_server: false,
+            plain_username: Bytes::new(),
+            plain_password: Secret::default(),
+            zap_domain: Bytes::new(),
+            zap_enforce_domain: false,
         }
     }
 
     /// The transport settings for a new bind or connect.
-    pub(crate) fn tcp_options(&self) -> Arc<TcpOptions> {
+    /// The mechanism and its side, as the PLAIN options set them.
+    fn security(&self) -> Security {
+        match (self.mechanism, self.as_server) {
+            (Mechanism::Null, _) => Security::Null,
+            (Mechanism::Plain, true) => Security::PlainServer,
+            (Mechanism::Plain, false) => Security::PlainClient {
+                username: self.plain_username.clone(),
+                password: self.plain_password.clone(),
+            },
+        }
+    }
+
+    pub(crate) fn tcp_options(&self, zap_handlers: &Arc<InprocRegistry>) -> Arc<TcpOptions> {
         let ms = |v: i32| (v > 0).then(|| Duration::from_millis(v as u64));
         let opt = |v: i32| (v >= 0).then_some(v);
         let zmtp = ZmtpConfig {
@@ -95,10 +122,16 @@ impl SocketOptions {
             heartbeat_interval: ms(self.heartbeat_ivl),
             heartbeat_ttl: ms(self.heartbeat_ttl),
             heartbeat_timeout: ms(self.heartbeat_timeout),
+            security: self.security(),
+            zap: ZapSettings {
+                domain: self.zap_domain.clone(),
+                enforce_domain: self.zap_enforce_domain,
+            },
             ..ZmtpConfig::new(self.socket_type)
         };
         let mut tcp = TcpOptions::new(Arc::new(zmtp));
         tcp.stats = self.stats.clone();
+        tcp.zap_handlers = Some(zap_handlers.clone());
         tcp.ipv6 = self.ipv6;
         tcp.multicast_hops = self.multicast_hops as u32;
         tcp.multicast_loop = self.multicast_loop;

@@ -29,6 +29,7 @@ use crate::poll::PollEvents;
 
 mod diagnostics;
 mod options_api;
+mod security_api;
 
 /// A ZeroMQ socket. Create one with [`Context::socket`](crate::Context::socket); dropping it
 /// closes it (messages already sent keep going for up to LINGER).
@@ -184,7 +185,7 @@ impl Socket {
             id: self.id,
             shard: self.shard.clone(),
             inbox: self.inbox.clone(),
-            options: self.options.tcp_options(),
+            options: self.options.tcp_options(&self.ctx.inproc),
         }
     }
 

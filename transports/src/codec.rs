@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::msg::Msg;
-use crate::zmtp::{BodyPool, Connection, Event, ProtocolError, WriteBatch, ZmtpConfig};
+use crate::zmtp::{BodyPool, Connection, Event, ProtocolError, Verdict, WriteBatch, ZmtpConfig};
 
 /// A connection's protocol state.
 // One per connection, inside the session: boxing the ZMTP state would only add a pointer
@@ -59,6 +59,14 @@ impl Codec {
             Codec::Zmtp(z) => z.decode(input, now),
             Codec::Raw if input.is_empty() => Ok((0, None)),
             Codec::Raw => Ok((input.len(), Some(Event::Message(Msg::copy_from_slice(input))))),
+        }
+    }
+
+    /// See [`Connection::authenticated`]; a raw connection has no handshake to go on.
+    pub fn authenticated(&mut self, verdict: Verdict, now: Instant) -> Result<Option<Event>, ProtocolError> {
+        match self {
+            Codec::Zmtp(z) => z.authenticated(verdict, now),
+            Codec::Raw => Ok(None),
         }
     }
 

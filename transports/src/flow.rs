@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use crate::codec::Codec;
 use crate::msg::Msg;
-use crate::zmtp::{Event, PeerInfo, ProtocolError, WriteBatch};
+use crate::zmtp::{AuthRequest, Event, PeerInfo, ProtocolError, WriteBatch};
 
 /// The pipe toward the socket, as input sees it.
 pub trait Inbound {
@@ -93,11 +93,14 @@ pub enum Input {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Fed {
     /// Octets decoded. Fewer than given when the queue filled (the caller keeps the rest
-    /// with [`Flow::hold`]) or when the handshake completed (the caller makes the peer's
-    /// pipe, then feeds the rest).
+    /// with [`Flow::hold`]), or when the handshake completed or waits for ZAP (the caller
+    /// acts on it, then feeds the rest).
     pub used: usize,
     /// The handshake completed with this peer.
     pub ready: Option<PeerInfo>,
+    /// The handshake waits for the ZAP handler's verdict on this (the caller asks it, and
+    /// answers the codec with `Connection::authenticated`).
+    pub authenticate: Option<AuthRequest>,
 }
 
 /// What filling a batch did.
@@ -168,6 +171,7 @@ impl Flow {
     ) -> Result<Fed, ProtocolError> {
         let mut used = 0;
         let mut ready = None;
+        let mut authenticate = None;
         while used < data.len() {
             if self.input != Input::Flowing {
                 self.codec.saw_traffic();
@@ -190,6 +194,10 @@ impl Flow {
                     ready = Some(peer);
                     break;
                 }
+                Some(Event::Authenticate(request)) => {
+                    authenticate = Some(request);
+                    break;
+                }
                 // While lingering nobody reads incoming messages: they are dropped.
                 Some(_) if stage.lingering => continue,
                 Some(Event::Message(msg)) => msg,
@@ -205,7 +213,11 @@ impl Flow {
         if let Some(p) = pipe {
             p.flush();
         }
-        Ok(Fed { used, ready })
+        Ok(Fed {
+            used,
+            ready,
+            authenticate,
+        })
     }
 
     /// Keeps received octets the queue had no room for, to decode when it has.

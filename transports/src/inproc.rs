@@ -162,6 +162,11 @@ impl InprocRegistry {
         Ok(names.pending.remove(name).unwrap_or_default())
     }
 
+    /// The socket bound at `name`, if any (as it was at its bind).
+    pub fn bound_peer(&self, name: &str) -> Option<InprocPeer> {
+        self.names().bound.get(name).cloned()
+    }
+
     /// Unbinds `name` if `owner` bound it; `false` otherwise.
     pub fn unbind(&self, name: &str, owner: SocketId) -> bool {
         let mut names = self.names();

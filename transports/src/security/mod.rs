@@ -1,6 +1,51 @@
-//! Security: what ZMTP's mechanisms and the keys they use need outside the codec. So far the
-//! Z85 encoding of keys (`zmq_z85_encode` / `zmq_z85_decode`); the PLAIN and CURVE
-//! mechanisms, ZAP and key generation are not built yet, and the options that would ask for
-//! them say so.
+//! Security outside the codec: the mechanism a socket uses, its secrets, and the Z85
+//! encoding of keys (`zmq_z85_encode` / `zmq_z85_decode`). The handshakes themselves are in
+//! `zmtp::mechanism`; ZAP, the asking of a socket's handler, in the stream sessions.
+//! CURVE is not built yet.
 
 pub mod z85;
+
+use zeroize::Zeroizing;
+
+/// The security mechanism of a socket (ZMQ_MECHANISM).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mechanism {
+    /// No security (ZMQ_NULL, 0).
+    #[default]
+    Null,
+    /// RFC 24's PLAIN (ZMQ_PLAIN, 1).
+    Plain,
+}
+
+impl Mechanism {
+    /// libzmq's value for ZMQ_MECHANISM.
+    pub fn zmq_value(self) -> i32 {
+        match self {
+            Mechanism::Null => 0,
+            Mechanism::Plain => 1,
+        }
+    }
+}
+
+/// Secret octets (a password, later a key): wiped from memory when dropped, never shown
+/// by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(Zeroizing<Vec<u8>>);
+
+impl Secret {
+    /// Keeps `octets` as a secret.
+    pub fn new(octets: &[u8]) -> Self {
+        Self(Zeroizing::new(octets.to_vec()))
+    }
+
+    /// The octets.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<hidden>)")
+    }
+}

@@ -292,6 +292,11 @@ impl ConnIo {
         SendDone::Settled(settled)
     }
 
+    /// The peer's IP address, as ZAP's address frame carries it ("" for ipc://).
+    pub(super) fn peer_ip(&self) -> String {
+        sys::peer_addr(self.fd.as_raw_fd()).map_or_else(String::new, |a| a.ip().to_string())
+    }
+
     /// `true` for an ipc:// (Unix-domain) connection.
     pub(super) fn is_unix(&self) -> bool {
         sys::is_unix_socket(self.fd.as_raw_fd())

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use ringmq_engine::{ShardCx, TaskId};
 
+use crate::inproc::InprocRegistry;
 use crate::pipe::{PipeLimits, SocketInbox};
 use crate::stats::TransportStats;
 use crate::zmtp::ZmtpConfig;
@@ -68,6 +69,9 @@ pub struct TcpOptions {
     pub stats: Arc<TransportStats>,
     /// Looks up connect endpoints' host names, before every attempt.
     pub resolver: Arc<dyn Resolve>,
+    /// The context's inproc names, where a ZAP handler binds `inproc://zeromq.zap.01`
+    /// (`None`: no context, so no handler).
+    pub zap_handlers: Option<Arc<InprocRegistry>>,
 }
 
 impl TcpOptions {
@@ -89,6 +93,7 @@ impl TcpOptions {
             multicast_loop: true,
             stats: Arc::default(),
             resolver: Arc::new(ResolverThreads),
+            zap_handlers: None,
         }
     }
 

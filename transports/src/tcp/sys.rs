@@ -342,6 +342,20 @@ pub fn local_addr(fd: &OwnedFd) -> io::Result<SocketAddr> {
     to_socket_addr(&raw).ok_or_else(|| io::Error::other("not an IP socket"))
 }
 
+/// The address of a connected socket's peer (`None` for a Unix-domain socket).
+pub fn peer_addr(fd: RawFd) -> Option<SocketAddr> {
+    let mut raw = RawAddr::empty();
+    // SAFETY: getpeername writes at most `raw.len` bytes into the storage.
+    let rc = unsafe {
+        libc::getpeername(
+            fd,
+            (&mut raw.storage as *mut libc::sockaddr_storage).cast(),
+            &mut raw.len,
+        )
+    };
+    if rc == 0 { to_socket_addr(&raw) } else { None }
+}
+
 /// A listening socket on `addr` (SO_REUSEADDR like libzmq; dual-stack when binding the IPv6
 /// wildcard), and the address it actually got (with the ephemeral port filled in).
 pub fn listen(addr: &SocketAddr, backlog: i32) -> io::Result<(OwnedFd, SocketAddr)> {

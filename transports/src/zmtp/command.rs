@@ -44,12 +44,7 @@ pub enum Command<'a> {
 impl<'a> Command<'a> {
     /// Parses a command frame body.
     pub fn parse(body: &'a [u8]) -> Result<Self, &'static str> {
-        let (&name_len, rest) = body.split_first().ok_or("empty command frame")?;
-        let name_len = usize::from(name_len);
-        if name_len == 0 || rest.len() < name_len {
-            return Err("command name length exceeds the frame");
-        }
-        let (name, data) = rest.split_at(name_len);
+        let (name, data) = split_command(body)?;
         Ok(match name {
             b"READY" => Command::Ready(Metadata::parse(data)?),
             b"ERROR" => {
@@ -85,6 +80,16 @@ impl<'a> Command<'a> {
             other => Command::Unknown(other),
         })
     }
+}
+
+/// A command frame body's name and data.
+pub fn split_command(body: &[u8]) -> Result<(&[u8], &[u8]), &'static str> {
+    let (&name_len, rest) = body.split_first().ok_or("empty command frame")?;
+    let name_len = usize::from(name_len);
+    if name_len == 0 || rest.len() < name_len {
+        return Err("command name length exceeds the frame");
+    }
+    Ok(rest.split_at(name_len))
 }
 
 /// Appends a whole command frame (`name` + `data`) to `out`.

@@ -21,6 +21,9 @@ use super::command::{Command, Metadata, encode_command};
 use super::frame::{DecodedFrame, FrameDecoder, FrameError};
 use super::greeting::{Greeting, GreetingError, our_greeting};
 use super::limits::{MAX_COMMAND_SIZE, MAX_IDENTITY_LEN};
+use super::mechanism::{
+    AuthRequest, Mechanism, Progress, Security, Verdict, ZapSettings, split_handshake_command,
+};
 use super::owed::Owed;
 use crate::msg::Msg;
 use crate::socket_type::SocketType;
@@ -44,6 +47,10 @@ pub struct ZmtpConfig {
     pub heartbeat_timeout: Option<Duration>,
     /// Copy bodies up to this size into the write batch; reference larger ones.
     pub copy_threshold: usize,
+    /// The security mechanism and its credentials.
+    pub security: Security,
+    /// Where authentication is asked (ZAP_DOMAIN, ZAP_ENFORCE_DOMAIN).
+    pub zap: ZapSettings,
 }
 
 impl ZmtpConfig {
@@ -58,6 +65,8 @@ impl ZmtpConfig {
             heartbeat_ttl: None,
             heartbeat_timeout: None,
             copy_threshold: 8 * 1024,
+            security: Security::Null,
+            zap: ZapSettings::default(),
         }
     }
 }
@@ -71,8 +80,10 @@ pub struct PeerInfo {
     pub routing_id: Option<Bytes>,
     /// The peer's (major, minor) ZMTP version.
     pub version: (u8, u8),
-    /// All metadata properties the peer sent.
+    /// All metadata properties the peer sent, and those its ZAP handler added.
     pub metadata: Metadata,
+    /// The User-Id the ZAP handler gave the peer, if one was asked.
+    pub user_id: Option<Bytes>,
 }
 
 /// Something the connection reports to its driver.
@@ -86,6 +97,9 @@ pub enum Event {
     Subscribe(Bytes),
     /// A CANCEL command arrived (ZMTP 3.1 subscribers).
     Cancel(Bytes),
+    /// The handshake waits for the socket's ZAP handler: answer with
+    /// [`Connection::authenticated`].
+    Authenticate(AuthRequest),
 }
 
 /// Why a connection must be closed.
@@ -124,6 +138,10 @@ pub enum ProtocolError {
     HandshakeTimeout,
     /// No traffic arrived within the heartbeat timeout or the peer's TTL.
     HeartbeatTimeout,
+    /// The ZAP handler refused the peer with this status code (300, 400 or 500).
+    AuthenticationFailed(u16),
+    /// The mechanism needs a ZAP handler and none is bound at `inproc://zeromq.zap.01`.
+    NoZapHandler,
 }
 
 impl std::fmt::Display for ProtocolError {
@@ -144,6 +162,8 @@ impl std::fmt::Display for ProtocolError {
             Self::PeerError(reason) => write!(f, "peer sent ERROR: {reason}"),
             Self::HandshakeTimeout => f.write_str("handshake timed out"),
             Self::HeartbeatTimeout => f.write_str("heartbeat timed out"),
+            Self::AuthenticationFailed(status) => write!(f, "the ZAP handler refused the peer ({status})"),
+            Self::NoZapHandler => f.write_str("no ZAP handler is bound at inproc://zeromq.zap.01"),
         }
     }
 }
@@ -173,6 +193,7 @@ pub struct Connection {
     phase: Phase,
     greeting: Greeting,
     decoder: FrameDecoder,
+    mechanism: Mechanism,
     owed: Owed,
     peer_version: (u8, u8),
     handshake_deadline: Option<Instant>,
@@ -191,10 +212,15 @@ impl Connection {
     /// As [`new`](Self::new), with large received bodies from `bodies` (its shard's pool).
     pub fn with_body_pool(config: Arc<ZmtpConfig>, now: Instant, bodies: BodyPool) -> Self {
         let mut owed = Owed::default();
-        owed.handshake(&our_greeting("NULL", false));
+        owed.handshake(&our_greeting(
+            config.security.mechanism_name(),
+            config.security.as_server(),
+        ));
+        let mechanism = Mechanism::new(&config.security, &config.zap);
         let handshake_deadline = config.handshake_timeout.map(|t| now + t);
         Self {
             decoder: FrameDecoder::with_pool(config.max_msg_size, MAX_COMMAND_SIZE, bodies),
+            mechanism,
             config,
             phase: Phase::Greeting,
             greeting: Greeting::default(),
@@ -272,7 +298,7 @@ impl Connection {
     /// returns no event, all of `input` was used.
     pub fn decode(&mut self, input: &[u8], now: Instant) -> Result<(usize, Option<Event>), ProtocolError> {
         match self.phase {
-            Phase::Greeting => self.decode_greeting(input),
+            Phase::Greeting => self.decode_greeting(input, now),
             Phase::Handshake => self.decode_handshake(input, now),
             Phase::Traffic => {
                 if !input.is_empty() {
@@ -292,26 +318,35 @@ impl Connection {
         }
     }
 
-    fn decode_greeting(&mut self, input: &[u8]) -> Result<(usize, Option<Event>), ProtocolError> {
+    fn decode_greeting(
+        &mut self,
+        input: &[u8],
+        now: Instant,
+    ) -> Result<(usize, Option<Event>), ProtocolError> {
         let used = self.greeting.feed(input).map_err(|e| match e {
             GreetingError::BadSignature => ProtocolError::BadSignature,
             GreetingError::OldVersion(v) => ProtocolError::UnsupportedVersion(v),
         })?;
-        if self.greeting.is_complete() {
-            self.peer_version = self.greeting.version();
-            if self.greeting.mechanism_field() != &our_greeting("NULL", false)[12..32] {
-                return Err(ProtocolError::MechanismMismatch {
-                    ours: "NULL".into(),
-                    theirs: String::from_utf8_lossy(self.greeting.mechanism()).into_owned(),
-                });
-            }
-            self.queue_ready();
-            self.phase = Phase::Handshake;
+        if !self.greeting.is_complete() {
+            return Ok((used, None));
         }
-        Ok((used, None))
+        self.peer_version = self.greeting.version();
+        let ours = self.config.security.mechanism_name();
+        if self.greeting.mechanism_field() != &our_greeting(ours, false)[12..32] {
+            return Err(ProtocolError::MechanismMismatch {
+                ours: ours.into(),
+                theirs: String::from_utf8_lossy(self.greeting.mechanism()).into_owned(),
+            });
+        }
+        self.phase = Phase::Handshake;
+        let ours = self.our_metadata();
+        let progress = self.mechanism.start(&mut self.owed, &ours);
+        let event = self.progress(progress, now)?;
+        Ok((used, event))
     }
 
-    fn queue_ready(&mut self) {
+    /// The metadata we announce: `Socket-Type`, and `Identity` for the types that have one.
+    fn our_metadata(&self) -> Metadata {
         let mut metadata = Metadata::new();
         metadata.push(
             "Socket-Type",
@@ -320,9 +355,7 @@ impl Connection {
         if self.config.socket_type.announces_identity() {
             metadata.push("Identity", self.config.routing_id.clone());
         }
-        let mut data = Vec::new();
-        metadata.encode(&mut data);
-        self.owed.handshake_command("READY", &data);
+        metadata
     }
 
     fn decode_handshake(
@@ -339,23 +372,37 @@ impl Connection {
                 "message frame before the handshake completed".into(),
             ));
         };
-        match Command::parse(&body).map_err(|e| ProtocolError::Malformed(e.into()))? {
-            Command::Ready(metadata) => {
-                let peer = self.check_peer(metadata)?;
+        let (name, data) = split_handshake_command(&body)?;
+        let ours = self.our_metadata();
+        let progress = self.mechanism.on_command(name, data, &mut self.owed, &ours)?;
+        let event = self.progress(progress, now)?;
+        Ok((used, event))
+    }
+
+    /// The ZAP handler's verdict on the request of [`Event::Authenticate`] (or that no
+    /// handler is bound): the handshake goes on, completes (the event), or fails.
+    pub fn authenticated(&mut self, verdict: Verdict, now: Instant) -> Result<Option<Event>, ProtocolError> {
+        let ours = self.our_metadata();
+        let progress = self.mechanism.on_verdict(verdict, &mut self.owed, &ours)?;
+        self.progress(progress, now)
+    }
+
+    /// What a mechanism step means for the connection.
+    fn progress(&mut self, progress: Progress, now: Instant) -> Result<Option<Event>, ProtocolError> {
+        match progress {
+            Progress::Continue => Ok(None),
+            Progress::Authenticate(request) => Ok(Some(Event::Authenticate(request))),
+            Progress::Ready { metadata, user_id } => {
+                let peer = self.check_peer(metadata, user_id)?;
                 self.phase = Phase::Traffic;
                 self.handshake_deadline = None;
                 self.next_ping = self.config.heartbeat_interval.map(|ivl| now + ivl);
-                Ok((used, Some(Event::Ready(peer))))
+                Ok(Some(Event::Ready(peer)))
             }
-            Command::Error(reason) => Err(ProtocolError::PeerError(reason)),
-            other => Err(ProtocolError::Malformed(format!(
-                "expected READY in the NULL handshake, got {}",
-                command_name(&other)
-            ))),
         }
     }
 
-    fn check_peer(&mut self, metadata: Metadata) -> Result<PeerInfo, ProtocolError> {
+    fn check_peer(&mut self, metadata: Metadata, user_id: Option<Bytes>) -> Result<PeerInfo, ProtocolError> {
         let ours = self.config.socket_type;
         let Some(raw_type) = metadata.get("Socket-Type") else {
             return Err(ProtocolError::Malformed("READY without a Socket-Type".into()));
@@ -382,6 +429,7 @@ impl Connection {
             routing_id,
             version: self.peer_version,
             metadata,
+            user_id,
         })
     }
 
@@ -480,22 +528,9 @@ impl Connection {
     }
 }
 
-fn command_name(c: &Command<'_>) -> String {
-    match c {
-        Command::Ready(_) => "READY".into(),
-        Command::Error(_) => "ERROR".into(),
-        Command::Ping { .. } => "PING".into(),
-        Command::Pong { .. } => "PONG".into(),
-        Command::Subscribe(_) => "SUBSCRIBE".into(),
-        Command::Cancel(_) => "CANCEL".into(),
-        Command::Join(_) => "JOIN".into(),
-        Command::Leave(_) => "LEAVE".into(),
-        Command::Unknown(name) => String::from_utf8_lossy(name).into_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::mechanism::{AuthRequest, Security, Verdict};
     use super::*;
     use crate::zmtp::greeting::GREETING_LEN;
 
@@ -853,5 +888,232 @@ mod tests {
             Event::Message(m) => assert!(m.len() == too_long.len() + 1 && m[0] == 1),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn plain_client(user: &str, password: &str) -> ZmtpConfig {
+        let mut cfg = ZmtpConfig::new(SocketType::Push);
+        cfg.security = Security::PlainClient {
+            username: Bytes::copy_from_slice(user.as_bytes()),
+            password: crate::security::Secret::new(password.as_bytes()),
+        };
+        cfg
+    }
+
+    fn plain_server() -> ZmtpConfig {
+        let mut cfg = ZmtpConfig::new(SocketType::Pull);
+        cfg.security = Security::PlainServer;
+        cfg
+    }
+
+    /// Runs `a` and `b` against each other, answering each ZAP request with `zap`; returns
+    /// what each side reported and how each ended.
+    fn pump(
+        a: &mut Connection,
+        b: &mut Connection,
+        now: Instant,
+        mut zap: impl FnMut(&AuthRequest) -> Verdict,
+    ) -> [(Vec<Event>, Option<ProtocolError>); 2] {
+        let mut out = [(Vec::new(), None), (Vec::new(), None)];
+        for _ in 0..6 {
+            let to_b = control(a);
+            let to_a = control(b);
+            for (side, conn, input) in [(1, &mut *b, to_b), (0, &mut *a, to_a)] {
+                if out[side].1.is_some() {
+                    continue;
+                }
+                let mut rest = &input[..];
+                while !rest.is_empty() {
+                    match conn.decode(rest, now) {
+                        Err(e) => {
+                            out[side].1 = Some(e);
+                            break;
+                        }
+                        Ok((n, event)) => {
+                            rest = &rest[n..];
+                            match event {
+                                Some(Event::Authenticate(request)) => {
+                                    match conn.authenticated(zap(&request), now) {
+                                        Err(e) => {
+                                            out[side].1 = Some(e);
+                                            break;
+                                        }
+                                        Ok(e) => out[side].0.extend(e),
+                                    }
+                                }
+                                Some(e) => out[side].0.push(e),
+                                None => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn accept(user: &str) -> impl FnMut(&AuthRequest) -> Verdict {
+        let user = user.to_owned();
+        move |_| {
+            let mut metadata = Metadata::new();
+            metadata.push("X-Role", Bytes::from_static(b"ops"));
+            Verdict::Reply {
+                status: 200,
+                user_id: Bytes::from(user.clone()),
+                metadata,
+            }
+        }
+    }
+
+    #[test]
+    fn plain_hello_welcome_initiate_ready_with_the_zap_verdict() {
+        let now = Instant::now();
+        let mut client = Connection::new(Arc::new(plain_client("admin", "secret")), now);
+        let mut server = Connection::new(Arc::new(plain_server()), now);
+        // The greeting says PLAIN, and the server's its as-server bit.
+        let greeting = control(&mut client);
+        assert_eq!(&greeting[12..17], b"PLAIN");
+        assert_eq!(greeting[32], 0);
+        let server_greeting = control(&mut server);
+        assert_eq!(server_greeting[32], 1);
+        feed(&mut server, &greeting, now).unwrap();
+        // RFC 24's HELLO: username and password, each after its length.
+        let events = feed(&mut client, &server_greeting, now).unwrap();
+        assert!(events.is_empty());
+        let hello = control(&mut client);
+        assert_eq!(hello, [&[0x04, 19][..], b"\x05HELLO\x05admin\x06secret"].concat());
+        let mut asked = Vec::new();
+        let events = feed(&mut server, &hello, now).unwrap();
+        match &events[..] {
+            [Event::Authenticate(request)] => asked.push(request.clone()),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(asked[0].mechanism, "PLAIN");
+        assert_eq!(
+            asked[0].credentials,
+            [Bytes::from_static(b"admin"), Bytes::from_static(b"secret")]
+        );
+        assert!(
+            !format!("{:?}", asked[0]).contains("secret"),
+            "credentials never shown"
+        );
+        assert!(!format!("{:?}", plain_client("admin", "secret")).contains("secret"));
+        assert!(
+            server
+                .authenticated(accept("admin")(&asked[0]), now)
+                .unwrap()
+                .is_none()
+        );
+        let [client_side, server_side] = pump(&mut client, &mut server, now, |_| panic!("asked twice"));
+        assert!(client_side.1.is_none() && server_side.1.is_none());
+        match (&client_side.0[..], &server_side.0[..]) {
+            ([Event::Ready(theirs)], [Event::Ready(peer)]) => {
+                assert_eq!(theirs.socket_type, SocketType::Pull);
+                assert_eq!(peer.socket_type, SocketType::Push);
+                assert_eq!(peer.user_id.as_deref(), Some(&b"admin"[..]));
+                assert_eq!(peer.metadata.get("X-Role").map(|v| &v[..]), Some(&b"ops"[..]));
+                assert!(theirs.user_id.is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(client.is_ready() && server.is_ready());
+    }
+
+    #[test]
+    fn a_refusal_is_an_error_with_its_status_and_300_closes_without_one() {
+        for status in [300u16, 400, 500] {
+            let now = Instant::now();
+            let mut client = Connection::new(Arc::new(plain_client("admin", "wrong")), now);
+            let mut server = Connection::new(Arc::new(plain_server()), now);
+            let refuse = |_: &AuthRequest| Verdict::Reply {
+                status,
+                user_id: Bytes::new(),
+                metadata: Metadata::new(),
+            };
+            let [client_side, server_side] = pump(&mut client, &mut server, now, refuse);
+            assert_eq!(server_side.1, Some(ProtocolError::AuthenticationFailed(status)));
+            assert!(server_side.0.is_empty() && client_side.0.is_empty());
+            // 400 and 500 reach the client as an ERROR with the status as its reason; a
+            // temporary failure (300) gets none: the connection only closes.
+            let expected = (status != 300).then(|| ProtocolError::PeerError(status.to_string()));
+            assert_eq!(client_side.1, expected);
+            assert!(control(&mut server).is_empty(), "nothing after the ERROR");
+        }
+    }
+
+    #[test]
+    fn a_plain_server_without_a_zap_handler_refuses_as_libzmq_does() {
+        let now = Instant::now();
+        let mut client = Connection::new(Arc::new(plain_client("u", "p")), now);
+        let mut server = Connection::new(Arc::new(plain_server()), now);
+        let [_, server_side] = pump(&mut client, &mut server, now, |_| Verdict::NoHandler);
+        assert_eq!(server_side.1, Some(ProtocolError::NoZapHandler));
+    }
+
+    #[test]
+    fn null_asks_zap_only_with_a_domain_and_waits_for_it_before_ready() {
+        let now = Instant::now();
+        let mut cfg = ZmtpConfig::new(SocketType::Pull);
+        cfg.zap.domain = Bytes::from_static(b"global");
+        let cfg = Arc::new(cfg);
+        // The peer's READY comes before the verdict: it waits.
+        let mut server = Connection::new(cfg.clone(), now);
+        let mut client = Connection::new(config(SocketType::Push), now);
+        let greeting = control(&mut client);
+        let events = feed(&mut server, &greeting, now).unwrap();
+        let request = match &events[..] {
+            [Event::Authenticate(r)] => r.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!((request.mechanism, request.credentials.len()), ("NULL", 0));
+        assert_eq!(control(&mut server).len(), 64, "the greeting, and no READY yet");
+        feed(&mut client, &our_greeting("NULL", false), now).unwrap();
+        let ready = control(&mut client);
+        assert!(feed(&mut server, &ready, now).unwrap().is_empty());
+        match server.authenticated(accept("anonymous")(&request), now).unwrap() {
+            Some(Event::Ready(peer)) => assert_eq!(peer.user_id.as_deref(), Some(&b"anonymous"[..])),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(&control(&mut server)[3..8], b"READY");
+        // Without a handler NULL accepts, unless the domain is enforced.
+        for (enforce, accepted) in [(false, true), (true, false)] {
+            let mut cfg = ZmtpConfig::new(SocketType::Pull);
+            cfg.zap.domain = Bytes::from_static(b"global");
+            cfg.zap.enforce_domain = enforce;
+            let mut server = Connection::new(Arc::new(cfg), now);
+            let mut client = Connection::new(config(SocketType::Push), now);
+            let [_, server_side] = pump(&mut client, &mut server, now, |_| Verdict::NoHandler);
+            assert_eq!(server_side.1.is_none(), accepted, "enforce {enforce}");
+            assert_eq!(server.is_ready(), accepted);
+        }
+        // Without a domain, NULL never asks.
+        let (_a, _b, _) = pair(SocketType::Push, SocketType::Pull);
+    }
+
+    #[test]
+    fn malformed_and_unexpected_plain_commands_fail_the_handshake() {
+        let now = Instant::now();
+        let mut hello_with_extra = our_greeting("PLAIN", false).to_vec();
+        encode_command("HELLO", b"\x01u\x01pX", &mut hello_with_extra);
+        let mut cut_hello = our_greeting("PLAIN", false).to_vec();
+        encode_command("HELLO", b"\x05us", &mut cut_hello);
+        let mut initiate_first = our_greeting("PLAIN", false).to_vec();
+        encode_command("INITIATE", b"", &mut initiate_first);
+        for input in [hello_with_extra, cut_hello, initiate_first] {
+            let mut server = Connection::new(Arc::new(plain_server()), now);
+            assert!(matches!(
+                feed(&mut server, &input, now),
+                Err(ProtocolError::Malformed(_))
+            ));
+        }
+        // A client must not be asked to judge anyone, and a NULL peer cannot talk to PLAIN.
+        let mut client = Connection::new(Arc::new(plain_client("u", "p")), now);
+        let mut welcome_early = our_greeting("PLAIN", true).to_vec();
+        encode_command("READY", b"", &mut welcome_early);
+        assert!(feed(&mut client, &welcome_early, now).is_err());
+        let mut server = Connection::new(Arc::new(plain_server()), now);
+        assert!(matches!(
+            feed(&mut server, &our_greeting("NULL", false), now),
+            Err(ProtocolError::MechanismMismatch { .. })
+        ));
     }
 }

@@ -91,6 +91,12 @@ impl Dialer {
         self.backoff.is_some() && !matches!(self.pipes, DialPipes::Cancelled)
     }
 
+    /// No more connections after this one: the peer refused us (libzmq's session
+    /// terminates on a protocol error rather than reconnect).
+    pub(super) fn stop_reconnecting(&mut self) {
+        self.backoff = None;
+    }
+
     pub(super) fn pipe_per_connection(&self) -> bool {
         !matches!(self.pipes, DialPipes::Held)
     }
@@ -140,7 +146,7 @@ impl Dialer {
 }
 
 impl Session {
-    fn dialer(&mut self) -> Option<&mut Dialer> {
+    pub(super) fn dialer(&mut self) -> Option<&mut Dialer> {
         match &mut self.role {
             Role::Dial(dialer) => Some(dialer),
             Role::Accepted { .. } => None,

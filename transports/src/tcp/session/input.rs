@@ -9,6 +9,7 @@ use ringmq_engine::task::Completion;
 
 use super::{Link, Session};
 use crate::flow::Input;
+use crate::zmtp::ProtocolError;
 
 impl Session {
     pub(super) fn on_recv(&mut self, cx: &mut ShardCx<'_>, c: Completion) {
@@ -84,14 +85,24 @@ impl Session {
                 return Ok(data.len());
             };
             let pipe = self.pipe.as_mut();
-            let fed = conn
-                .flow
-                .feed(&data[used..], now, stage, pipe)
-                .map_err(|e| e.to_string())?;
+            let fed = match conn.flow.feed(&data[used..], now, stage, pipe) {
+                Ok(fed) => fed,
+                Err(e) => {
+                    if let ProtocolError::PeerError(_) = e {
+                        // The peer refused us with ERROR: as libzmq, a connecting
+                        // session does not try again (the credentials will not change).
+                        if let Some(dialer) = self.dialer() {
+                            dialer.stop_reconnecting();
+                        }
+                    }
+                    return Err(e.to_string());
+                }
+            };
             used += fed.used;
-            match fed.ready {
-                Some(peer) => self.on_handshake_done(peer)?,
-                None => return Ok(used),
+            match (fed.ready, fed.authenticate) {
+                (Some(peer), _) => self.on_handshake_done(peer)?,
+                (None, Some(request)) => self.ask_zap(request, now)?,
+                (None, None) => return Ok(used),
             }
         }
     }

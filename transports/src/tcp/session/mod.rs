@@ -18,6 +18,7 @@ mod dial;
 mod input;
 mod linger;
 mod output;
+mod zap;
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -192,6 +193,8 @@ pub struct Session {
     life: Life,
     alarm: Alarm,
     last_generation: u32,
+    /// A ZAP request waiting for the handler's reply.
+    zap: Option<zap::ZapExchange>,
 }
 
 impl Session {
@@ -213,6 +216,7 @@ impl Session {
             life: Life::Serving,
             alarm: Alarm::default(),
             last_generation: 0,
+            zap: None,
         }
     }
 
@@ -363,6 +367,7 @@ impl Session {
                 routing_id: None,
                 version: (0, 0),
                 metadata: Metadata::new(),
+                user_id: None,
             };
             if let Err(reason) = self.on_handshake_done(peer) {
                 return self.fail(cx, &reason);
@@ -739,6 +744,8 @@ impl Task for Session {
         if self.life == Life::Ended {
             return;
         }
+        // The ZAP handler may have answered.
+        self.poll_zap(cx);
         // The socket may have made room in a queue we were blocked on.
         self.resume_input(cx);
         self.request_flush(cx);

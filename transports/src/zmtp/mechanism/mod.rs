@@ -1,0 +1,264 @@
+//! Security mechanisms (RFC 23/37's NULL, RFC 24's PLAIN) behind one interface for the
+//! connection: the greeting's mechanism name and as-server bit, the handshake commands each
+//! side sends and expects, and where the handshake waits for the socket's ZAP handler
+//! (RFC 27) to decide. Sans-IO like the rest of the codec: the connection hands each
+//! handshake command in and writes what the mechanism owes into [`Owed`]; the verdict of
+//! an authentication comes back through [`Mechanism::on_verdict`].
+//!
+//! What each mechanism does without a ZAP handler follows libzmq: NULL and (later) CURVE
+//! accept unless ZAP_ENFORCE_DOMAIN is set; PLAIN refuses, since a PLAIN server that checks
+//! nothing is no server at all.
+
+mod null;
+mod plain;
+
+use bytes::Bytes;
+
+use super::ProtocolError;
+use super::command::{Metadata, split_command};
+use super::owed::Owed;
+use crate::security::Secret;
+
+/// A socket's security settings, as its options give them.
+#[derive(Clone, Debug, Default)]
+pub enum Security {
+    /// No security (the default).
+    #[default]
+    Null,
+    /// PLAIN, as the client: these credentials go to the server in HELLO.
+    PlainClient {
+        /// PLAIN_USERNAME.
+        username: Bytes,
+        /// PLAIN_PASSWORD.
+        password: Secret,
+    },
+    /// PLAIN, as the server: clients' credentials go to the ZAP handler.
+    PlainServer,
+}
+
+impl Security {
+    /// The mechanism name in the greeting.
+    pub fn mechanism_name(&self) -> &'static str {
+        match self {
+            Security::Null => "NULL",
+            Security::PlainClient { .. } | Security::PlainServer => "PLAIN",
+        }
+    }
+
+    /// The greeting's as-server bit.
+    pub fn as_server(&self) -> bool {
+        matches!(self, Security::PlainServer)
+    }
+}
+
+/// Where a ZAP request goes and what it says about this side (RFC 27).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ZapSettings {
+    /// ZAP_DOMAIN (empty: none). NULL asks ZAP only when a domain is set.
+    pub domain: Bytes,
+    /// ZAP_ENFORCE_DOMAIN: without a ZAP handler, NULL fails instead of accepting.
+    pub enforce_domain: bool,
+}
+
+/// What the mechanism wants the socket's ZAP handler asked (RFC 27's request, less what
+/// the driver adds: the domain, the peer's address and our routing id).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthRequest {
+    /// "NULL", "PLAIN" or "CURVE".
+    pub mechanism: &'static str,
+    /// The mechanism's credentials frames (PLAIN: username, password).
+    pub credentials: Vec<Bytes>,
+}
+
+impl std::fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Credentials are secrets: their count only.
+        f.debug_struct("AuthRequest")
+            .field("mechanism", &self.mechanism)
+            .field("credentials", &self.credentials.len())
+            .finish()
+    }
+}
+
+/// What the ZAP handler said, or that there is none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// No handler is bound at `inproc://zeromq.zap.01`.
+    NoHandler,
+    /// A reply with a valid status code.
+    Reply {
+        /// 200 (accepted), 300 (temporary failure), 400 (refused), 500 (internal error).
+        status: u16,
+        /// The User-Id the handler gave (200 only).
+        user_id: Bytes,
+        /// Properties the handler added for this peer.
+        metadata: Metadata,
+    },
+}
+
+/// What a handshake step leads to.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Progress {
+    /// Nothing for the driver yet.
+    Continue,
+    /// The socket's ZAP handler must decide before the handshake goes on.
+    Authenticate(AuthRequest),
+    /// The handshake completed: the peer's metadata and the User-Id ZAP gave it.
+    Ready {
+        metadata: Metadata,
+        user_id: Option<Bytes>,
+    },
+}
+
+/// The mechanism of one connection.
+#[derive(Debug)]
+pub(super) enum Mechanism {
+    Null(null::Null),
+    PlainClient(plain::Client),
+    PlainServer(plain::Server),
+}
+
+impl Mechanism {
+    pub(super) fn new(security: &Security, zap: &ZapSettings) -> Self {
+        match security {
+            Security::Null => Mechanism::Null(null::Null::new(zap)),
+            Security::PlainClient { username, password } => {
+                Mechanism::PlainClient(plain::Client::new(username.clone(), password.clone()))
+            }
+            Security::PlainServer => Mechanism::PlainServer(plain::Server::default()),
+        }
+    }
+
+    /// The peer's greeting is in: queues our first handshake command, or asks ZAP first.
+    pub(super) fn start(&mut self, owed: &mut Owed, ours: &Metadata) -> Progress {
+        match self {
+            Mechanism::Null(m) => m.start(owed, ours),
+            Mechanism::PlainClient(m) => m.start(owed),
+            Mechanism::PlainServer(_) => Progress::Continue,
+        }
+    }
+
+    /// A handshake command (its name and data) arrived.
+    pub(super) fn on_command(
+        &mut self,
+        name: &[u8],
+        data: &[u8],
+        owed: &mut Owed,
+        ours: &Metadata,
+    ) -> Result<Progress, ProtocolError> {
+        if name == b"ERROR" {
+            return Err(ProtocolError::PeerError(error_reason(data)));
+        }
+        match self {
+            Mechanism::Null(m) => m.on_command(name, data),
+            Mechanism::PlainClient(m) => m.on_command(name, data, owed, ours),
+            Mechanism::PlainServer(m) => m.on_command(name, data, owed, ours),
+        }
+    }
+
+    /// The ZAP handler decided (or there is none).
+    pub(super) fn on_verdict(
+        &mut self,
+        verdict: Verdict,
+        owed: &mut Owed,
+        ours: &Metadata,
+    ) -> Result<Progress, ProtocolError> {
+        let decided = match self {
+            Mechanism::Null(m) => m.decided(verdict, owed),
+            Mechanism::PlainClient(_) => return Err(malformed("a ZAP verdict for a PLAIN client")),
+            Mechanism::PlainServer(m) => m.decided(verdict, owed),
+        }?;
+        // Accepted: the mechanism goes on from where it waited.
+        match self {
+            Mechanism::Null(m) => Ok(m.accepted(owed, ours, decided)),
+            Mechanism::PlainServer(m) => Ok(m.accepted(owed, decided)),
+            Mechanism::PlainClient(_) => unreachable!("refused above"),
+        }
+    }
+}
+
+/// libzmq's PLAIN server (every release through 4.3.5) writes its ERROR prefix as the C
+/// string "\x05ERROR", whose hex escape swallows the `E`: the frame it sends starts 0x5E
+/// "RROR", then the reason. It is read as the ERROR it means, so a refused client stops as
+/// libzmq's own client does, instead of taking it for a malformed frame and retrying.
+const LIBZMQ_PLAIN_ERROR: &[u8] = b"\x5eRROR";
+
+/// A handshake command frame body's name and data.
+pub(super) fn split_handshake_command(body: &[u8]) -> Result<(&[u8], &[u8]), ProtocolError> {
+    if let Some(reason) = body.strip_prefix(LIBZMQ_PLAIN_ERROR) {
+        return Ok((b"ERROR", reason));
+    }
+    split_command(body).map_err(|e| ProtocolError::Malformed(e.into()))
+}
+
+/// The User-Id and properties an accepting verdict gave.
+#[derive(Debug, Default)]
+pub(super) struct Accepted {
+    user_id: Option<Bytes>,
+    metadata: Metadata,
+}
+
+/// Applies libzmq's rules to a verdict: 200 accepts; 300 closes without a word (a
+/// temporary failure, CurveZMQ's rule); 400 and 500 answer ERROR with the status code as
+/// the reason, then close. Without a handler, `without_handler` decides.
+fn judge(
+    verdict: Verdict,
+    owed: &mut Owed,
+    without_handler: Result<(), ProtocolError>,
+) -> Result<Accepted, ProtocolError> {
+    match verdict {
+        Verdict::NoHandler => without_handler.map(|()| Accepted::default()),
+        Verdict::Reply {
+            status: 200,
+            user_id,
+            metadata,
+        } => Ok(Accepted {
+            user_id: Some(user_id),
+            metadata,
+        }),
+        Verdict::Reply { status, .. } => {
+            if status != 300 {
+                owed.error(status.to_string().as_bytes());
+            }
+            Err(ProtocolError::AuthenticationFailed(status))
+        }
+    }
+}
+
+/// The peer's metadata with what ZAP added for it (ZAP's properties come after the peer's).
+fn with_zap_metadata(mut peer: Metadata, accepted: &Accepted) -> Metadata {
+    for (name, value) in accepted.metadata.iter() {
+        peer.push(name, value.clone());
+    }
+    peer
+}
+
+fn error_reason(data: &[u8]) -> String {
+    let len = data.first().map_or(0, |&n| usize::from(n));
+    String::from_utf8_lossy(data.get(1..1 + len).unwrap_or(&data[data.len().min(1)..])).into_owned()
+}
+
+fn malformed(what: &str) -> ProtocolError {
+    ProtocolError::Malformed(what.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libzmqs_misspelt_plain_error_reads_as_error() {
+        // What libzmq 4.3's PLAIN server sends for a 400 refusal.
+        let libzmq = b"\x5eRROR\x03400";
+        assert_eq!(
+            split_handshake_command(libzmq).unwrap(),
+            (&b"ERROR"[..], &b"\x03400"[..])
+        );
+        let proper = b"\x05ERROR\x03400";
+        assert_eq!(
+            split_handshake_command(proper).unwrap(),
+            (&b"ERROR"[..], &b"\x03400"[..])
+        );
+        assert!(split_handshake_command(b"\x5eRRO").is_err());
+    }
+}
