@@ -22,7 +22,7 @@ fn stream_of(size: usize, frames: usize) -> Vec<u8> {
 
 fn encode(c: &mut Criterion) {
     let mut group = c.benchmark_group("encode");
-    let conn = ready_connection();
+    let mut conn = ready_connection();
     for size in SIZES {
         let msg = Msg::from(vec![7u8; size]);
         group.throughput(Throughput::Elements(1));

@@ -29,8 +29,9 @@
 
 pub use bytes::Bytes;
 pub use ringmq_sockets::{
-    AsyncSocket, Attached, BRIEF_SPIN, Context, ContextBuilder, Error, Flags, Mechanism, Msg, PollEvents,
-    PollItem, Result, SharedSocket, Socket, SocketType, StatsSnapshot, poll, proxy,
+    AsyncSocket, Attached, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair, CurvePublicKey, CurveSecretKey,
+    Error, Flags, Mechanism, Msg, PollEvents, PollItem, Result, SharedSocket, Socket, SocketType,
+    StatsSnapshot, curve_keypair, curve_public, poll, proxy,
 };
 
 pub mod socket_types;

@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use common::*;
 use ringmq::{Flags, SocketType};
@@ -21,41 +20,6 @@ fn message(i: usize) -> Vec<Vec<u8>> {
     ]
 }
 
-struct Peer {
-    child: Child,
-    lines: BufReader<std::process::ChildStdout>,
-}
-
-impl Peer {
-    fn start(role: &str, mode: &str, endpoint: &str) -> Self {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pyzmq/peer.py");
-        let mut child = Command::new("python3")
-            .args([script, role, mode, endpoint, &COUNT.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 must be installed for the pyzmq interop tests");
-        let lines = BufReader::new(child.stdout.take().unwrap());
-        Self { child, lines }
-    }
-
-    fn line(&mut self) -> String {
-        let mut l = String::new();
-        self.lines.read_line(&mut l).unwrap();
-        assert!(
-            !l.is_empty(),
-            "pyzmq peer exited early (is pyzmq installed? `pip install pyzmq`)"
-        );
-        l.trim().to_string()
-    }
-
-    fn finish(mut self) {
-        assert_eq!(self.line(), "done");
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "pyzmq peer failed: {status}");
-    }
-}
-
 #[test]
 fn pyzmq_is_importable() {
     let out = Command::new("python3")
@@ -69,17 +33,8 @@ fn pyzmq_is_importable() {
     );
 }
 
-/// Starts a pyzmq peer in `role` and joins it to `ours`: with `peer_binds` the peer binds and
-/// ringmq connects, otherwise the reverse.
-fn join(role: &str, peer_binds: bool, ours: &mut ringmq::Socket) -> Peer {
-    if peer_binds {
-        let mut peer = Peer::start(role, "bind", "tcp://127.0.0.1:*");
-        ours.connect(&peer.line()).unwrap();
-        peer
-    } else {
-        ours.bind("tcp://127.0.0.1:*").unwrap();
-        Peer::start(role, "connect", &ours.last_endpoint())
-    }
+fn join(role: &str, peer_binds: bool, ours: &mut ringmq::Socket) -> common::pyzmq::Peer {
+    common::pyzmq::join(role, peer_binds, ours, COUNT, &[])
 }
 
 #[test]

@@ -115,11 +115,13 @@ pub fn latency_histogram() -> hdrhistogram::Histogram<u64> {
 
 pub mod bench;
 pub mod libzmq;
+pub mod libzmq_system;
 pub mod patterns;
 pub mod plain;
 pub mod report;
 pub mod ringmq_tools;
 pub mod rss;
+pub mod security;
 pub mod zmqrs;
 
 /// Exits like libzmq's tools when a received message has the wrong size.

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use ringmq::{Context, Flags, Msg, PollEvents, PollItem, Socket, SocketType, poll};
 
+use crate::security::{ToolSecurity, zap_reply};
 use crate::{InprocArgs, PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
 
 /// How the tools run ringmq: `RINGMQ_MODE=attached` in the environment runs the tool's
@@ -25,10 +26,56 @@ fn zerocopy_threshold() -> Option<i32> {
     )
 }
 
+/// Applies the security the environment asks for ([`crate::security`]); a PLAIN server gets
+/// a ZAP handler on `ctx`, which ends with the context.
+fn secure(ctx: &Context, s: &mut Socket, bind: bool) {
+    let fail = |e| die("security option", e);
+    match ToolSecurity::from_env(bind) {
+        ToolSecurity::Null => {}
+        ToolSecurity::CurveServer { secret_z85 } => {
+            s.set_curve_server(true).unwrap_or_else(fail);
+            s.set_curve_secretkey(secret_z85.as_bytes()).unwrap_or_else(fail);
+        }
+        ToolSecurity::CurveClient { server_key_z85 } => {
+            // No key pair of its own: the socket makes a fresh one.
+            s.set_curve_serverkey(server_key_z85.as_bytes())
+                .unwrap_or_else(fail);
+        }
+        ToolSecurity::PlainClient { user, password } => {
+            s.set_plain_username(&user).unwrap_or_else(fail);
+            s.set_plain_password(&password).unwrap_or_else(fail);
+        }
+        ToolSecurity::PlainServer { user, password } => {
+            if attached_mode() {
+                die(
+                    "RINGMQ_PLAIN",
+                    "a PLAIN server's ZAP handler needs a shard thread: run the binding side detached",
+                );
+            }
+            s.set_plain_server(true).unwrap_or_else(fail);
+            let mut zap = ctx.socket(SocketType::Rep).unwrap_or_else(|e| die("socket", e));
+            zap.bind("inproc://zeromq.zap.01")
+                .unwrap_or_else(|e| die("bind", e));
+            std::thread::spawn(move || {
+                while let Ok(request) = zap.recv_multipart(Flags::NONE) {
+                    let request: Vec<Vec<u8>> = request.iter().map(|m| m.to_vec()).collect();
+                    if zap
+                        .send_multipart(zap_reply(&request, &user, &password), Flags::NONE)
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+}
+
 /// Runs `body` with a socket of type `t` bound to or connected to `address`, in the mode
-/// [`attached_mode`] says.
+/// [`attached_mode`] says, with the security the environment asks for.
 fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut Socket)) {
-    let setup = |s: &mut Socket| {
+    let setup = |ctx: &Context, s: &mut Socket| {
+        secure(ctx, s, bind);
         if let Some(threshold) = zerocopy_threshold() {
             s.set_zerocopy_threshold(threshold)
                 .unwrap_or_else(|e| die("set_zerocopy_threshold", e));
@@ -46,7 +93,7 @@ fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut 
             .unwrap_or_else(|e| die("Context::new", e));
         ctx.run_attached(|shard| {
             let mut s = shard.socket(t).unwrap_or_else(|e| die("socket", e));
-            setup(&mut s);
+            setup(&ctx, &mut s);
             body(&mut s);
         })
         .unwrap_or_else(|e| die("run_attached", e));
@@ -54,7 +101,7 @@ fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut 
     } else {
         let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
         let mut s = ctx.socket(t).unwrap_or_else(|e| die("socket", e));
-        setup(&mut s);
+        setup(&ctx, &mut s);
         body(&mut s);
         drop(s);
         let _ = ctx.term();

@@ -24,7 +24,9 @@ pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
 pub use proxy::proxy;
-pub use ringmq_transports::security::Mechanism;
+pub use ringmq_transports::security::{
+    CurveKeyPair, CurvePublicKey, CurveSecretKey, Mechanism, curve_keypair, curve_public,
+};
 pub use ringmq_transports::stats::StatsSnapshot;
 pub use ringmq_transports::{Error, Msg, Result, SocketType};
 pub use shared::SharedSocket;

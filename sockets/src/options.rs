@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use ringmq_transports::inproc::{InprocPeer, InprocRegistry};
 use ringmq_transports::pipe::SocketInbox;
-use ringmq_transports::security::{Mechanism, Secret};
+use ringmq_transports::security::{CurveKeyPair, CurvePublicKey, CurveSecretKey, Mechanism, Secret};
 use ringmq_transports::stats::TransportStats;
 use ringmq_transports::tcp::{SocketId, TcpOptions, TcpTuning};
 use ringmq_transports::zmtp::{Security, ZapSettings, ZmtpConfig};
@@ -48,12 +48,15 @@ pub(crate) struct SocketOptions {
     /// The socket's transport counters, shared with its sessions (not an option: a clone of
     /// the options counts into the same place).
     pub(crate) stats: Arc<TransportStats>,
-    /// ZMQ_MECHANISM, as the PLAIN options set it.
+    /// ZMQ_MECHANISM, as the PLAIN and CURVE options set it.
     pub(crate) mechanism: Mechanism,
-    /// The mechanism's server side (ZMQ_PLAIN_SERVER).
+    /// The mechanism's server side (ZMQ_PLAIN_SERVER, ZMQ_CURVE_SERVER).
     pub(crate) as_server: bool,
     pub(crate) plain_username: Bytes,
     pub(crate) plain_password: Secret,
+    pub(crate) curve_public_key: Option<CurvePublicKey>,
+    pub(crate) curve_secret_key: Option<CurveSecretKey>,
+    pub(crate) curve_server_key: Option<CurvePublicKey>,
     pub(crate) zap_domain: Bytes,
     pub(crate) zap_enforce_domain: bool,
 }
@@ -93,25 +96,49 @@ impl SocketOptions {
             as_server: false,
             plain_username: Bytes::new(),
             plain_password: Secret::default(),
+            curve_public_key: None,
+            curve_secret_key: None,
+            curve_server_key: None,
             zap_domain: Bytes::new(),
             zap_enforce_domain: false,
         }
     }
 
-    /// The transport settings for a new bind or connect.
-    /// The mechanism and its side, as the PLAIN options set them.
-    fn security(&self) -> Security {
-        match (self.mechanism, self.as_server) {
+    /// The mechanism and its side, as the PLAIN and CURVE options set them. A CURVE server
+    /// needs its secret key and a client the server's public key; a client that set no key
+    /// pair of its own gets a fresh one (libzmq would use an all-zero key, which no server
+    /// can accept).
+    fn security(&self) -> Result<Security> {
+        Ok(match (self.mechanism, self.as_server) {
             (Mechanism::Null, _) => Security::Null,
             (Mechanism::Plain, true) => Security::PlainServer,
             (Mechanism::Plain, false) => Security::PlainClient {
                 username: self.plain_username.clone(),
                 password: self.plain_password.clone(),
             },
-        }
+            (Mechanism::Curve, true) => Security::CurveServer {
+                secret: self.curve_secret_key.clone().ok_or_else(|| {
+                    Error::InvalidArgument("a CURVE server needs ZMQ_CURVE_SECRETKEY".into())
+                })?,
+            },
+            (Mechanism::Curve, false) => {
+                let server_key = self.curve_server_key.ok_or_else(|| {
+                    Error::InvalidArgument("a CURVE client needs ZMQ_CURVE_SERVERKEY".into())
+                })?;
+                let keys = match &self.curve_secret_key {
+                    Some(secret) => CurveKeyPair {
+                        public: self.curve_public_key.unwrap_or_else(|| secret.public_key()),
+                        secret: secret.clone(),
+                    },
+                    None => CurveKeyPair::generate(),
+                };
+                Security::CurveClient { server_key, keys }
+            }
+        })
     }
 
-    pub(crate) fn tcp_options(&self, zap_handlers: &Arc<InprocRegistry>) -> Arc<TcpOptions> {
+    /// The transport settings for a new bind or connect.
+    pub(crate) fn tcp_options(&self, zap_handlers: &Arc<InprocRegistry>) -> Result<Arc<TcpOptions>> {
         let ms = |v: i32| (v > 0).then(|| Duration::from_millis(v as u64));
         let opt = |v: i32| (v >= 0).then_some(v);
         let zmtp = ZmtpConfig {
@@ -122,7 +149,7 @@ impl SocketOptions {
             heartbeat_interval: ms(self.heartbeat_ivl),
             heartbeat_ttl: ms(self.heartbeat_ttl),
             heartbeat_timeout: ms(self.heartbeat_timeout),
-            security: self.security(),
+            security: self.security()?,
             zap: ZapSettings {
                 domain: self.zap_domain.clone(),
                 enforce_domain: self.zap_enforce_domain,
@@ -151,7 +178,7 @@ impl SocketOptions {
             keepalive_idle: opt(self.tcp_keepalive_idle),
             keepalive_intvl: opt(self.tcp_keepalive_intvl),
         };
-        Arc::new(tcp)
+        Ok(Arc::new(tcp))
     }
 
     /// CONFLATE as (outgoing, incoming). libzmq honours CONFLATE for these types only.

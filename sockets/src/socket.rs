@@ -167,7 +167,7 @@ impl Socket {
             Endpoint::Udp(_) => self.check_udp(SocketType::Dish, "bind")?,
             Endpoint::Tcp(_) | Endpoint::Ipc(_) => {}
         }
-        let bound = transport::bind(endpoint, &parsed, &self.transport_side())?;
+        let bound = transport::bind(endpoint, &parsed, &self.transport_side()?)?;
         if let Some(pipe) = bound.pipe {
             self.attach_pipe(pipe);
         }
@@ -180,13 +180,13 @@ impl Socket {
     }
 
     /// What the transports need from this socket, with its options as they are now.
-    fn transport_side(&self) -> SocketSide {
-        SocketSide {
+    fn transport_side(&self) -> Result<SocketSide> {
+        Ok(SocketSide {
             id: self.id,
             shard: self.shard.clone(),
             inbox: self.inbox.clone(),
-            options: self.options.tcp_options(&self.ctx.inproc),
-        }
+            options: self.options.tcp_options(&self.ctx.inproc)?,
+        })
     }
 
     /// Connects to `endpoint`, asynchronously: the call returns at once, messages queue until
@@ -211,7 +211,7 @@ impl Socket {
         } else {
             PipePlan::Held
         };
-        let pipe = transport::connect(endpoint, &parsed, &self.transport_side(), plan)?;
+        let pipe = transport::connect(endpoint, &parsed, &self.transport_side()?, plan)?;
         let attached = pipe.and_then(|pipe| self.attach_pipe(pipe));
         self.connected.push(endpoint.to_owned());
         self.last_endpoint = endpoint.to_owned();

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod pyzmq;
 pub mod raw;
 pub mod victim;
 

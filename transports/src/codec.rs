@@ -103,7 +103,7 @@ impl Codec {
 
     /// Frames one message frame into `batch` (raw: its bytes only).
     #[inline]
-    pub fn encode_message(&self, msg: &Msg, batch: &mut WriteBatch) {
+    pub fn encode_message(&mut self, msg: &Msg, batch: &mut WriteBatch) {
         match self {
             Codec::Zmtp(z) => z.encode_message(msg, batch),
             Codec::Raw => match msg.shared_bytes() {

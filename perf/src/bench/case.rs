@@ -70,6 +70,28 @@ impl Transport {
     }
 }
 
+/// The security mechanism of a run (the perf tools take it from the environment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Security {
+    Null,
+    Curve,
+    Plain,
+}
+
+impl Security {
+    /// Every mechanism, in the report's order.
+    pub const ALL: [Security; 3] = [Security::Null, Security::Curve, Security::Plain];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Security::Null => "null",
+            Security::Curve => "curve",
+            Security::Plain => "plain",
+        }
+    }
+}
+
 /// Streaming messages one way (PUSH to PULL) or round trips (REQ to REP).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -90,12 +112,14 @@ impl Kind {
     }
 }
 
-/// One row group of the report: a kind of run over a transport at a message size.
+/// One row group of the report: a kind of run over a transport at a message size, with a
+/// security mechanism.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Case {
     pub kind: Kind,
     pub transport: Transport,
     pub size: usize,
+    pub security: Security,
 }
 
 impl Case {
@@ -113,9 +137,10 @@ impl Case {
     /// The case's name in file names.
     pub fn slug(&self) -> String {
         format!(
-            "{}-{}-{}",
+            "{}-{}{}-{}",
             self.kind.name(),
             self.transport.name(),
+            self.security_suffix(),
             size_label(self.size).replace(' ', "")
         )
         .to_lowercase()
@@ -125,8 +150,20 @@ impl Case {
     /// inproc path (no shard is involved) and plain sockets have no inproc either; plain
     /// streams are the floor for large messages only (one `write` per 8-byte message says
     /// nothing about a floor).
+    ///
+    /// With security, only the libraries that have it take part, over tcp and ipc (inproc has
+    /// no mechanism, in libzmq either); a PLAIN server's ZAP handler needs a shard thread,
+    /// so attached mode runs CURVE only.
     pub fn runs(&self, imp: Impl) -> bool {
         let stream = self.transport != Transport::Inproc;
+        if self.security != Security::Null {
+            return stream
+                && match imp {
+                    Impl::Ringmq | Impl::Libzmq => true,
+                    Impl::RingmqAttached => self.security == Security::Curve,
+                    Impl::Zmqrs | Impl::Plain => false,
+                };
+        }
         match imp {
             Impl::Ringmq | Impl::Libzmq => true,
             Impl::Zmqrs | Impl::RingmqAttached => stream,
@@ -135,9 +172,25 @@ impl Case {
     }
 }
 
+impl Case {
+    /// `+curve` or `+plain` after the transport; nothing for NULL.
+    fn security_suffix(&self) -> String {
+        match self.security {
+            Security::Null => String::new(),
+            other => format!("+{}", other.name()),
+        }
+    }
+}
+
 impl fmt::Display for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.transport.name(), size_label(self.size))
+        write!(
+            f,
+            "{}{} {}",
+            self.transport.name(),
+            self.security_suffix(),
+            size_label(self.size)
+        )
     }
 }
 
@@ -160,6 +213,7 @@ mod tests {
             kind: Kind::Throughput,
             transport: Transport::Ipc,
             size: 65536,
+            security: Security::Null,
         };
         assert_eq!(case.to_string(), "ipc 64 KiB");
         assert_eq!(case.slug(), "throughput-ipc-64kib");
@@ -168,6 +222,7 @@ mod tests {
             kind: Kind::Throughput,
             transport: Transport::Inproc,
             size: 8,
+            security: Security::Null,
         };
         assert_eq!(small_inproc.tools(), ("inproc_thr", None));
         assert!(!small_inproc.runs(Impl::Zmqrs) && !small_inproc.runs(Impl::Plain));
@@ -177,5 +232,19 @@ mod tests {
             ..small_inproc
         };
         assert!(!small_tcp.runs(Impl::Plain) && small_tcp.runs(Impl::RingmqAttached));
+        let curve = Case {
+            security: Security::Curve,
+            ..small_tcp
+        };
+        assert_eq!(
+            (curve.to_string(), curve.slug()),
+            ("tcp+curve 8 B".into(), "throughput-tcp+curve-8b".into())
+        );
+        assert!(curve.runs(Impl::Libzmq) && curve.runs(Impl::RingmqAttached) && !curve.runs(Impl::Zmqrs));
+        let plain = Case {
+            security: Security::Plain,
+            ..small_tcp
+        };
+        assert!(plain.runs(Impl::Ringmq) && !plain.runs(Impl::RingmqAttached) && !plain.runs(Impl::Plain));
     }
 }

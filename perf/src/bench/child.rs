@@ -3,7 +3,8 @@
 
 use std::process::exit;
 
-use crate::{InprocArgs, PerfArgs, libzmq, plain, ringmq_tools, zmqrs};
+use crate::security::ToolSecurity;
+use crate::{InprocArgs, PerfArgs, libzmq, libzmq_system, plain, ringmq_tools, zmqrs};
 
 /// Runs the tool `args` name and exits.
 pub fn run(args: &[String]) -> ! {
@@ -29,7 +30,13 @@ pub fn run(args: &[String]) -> ! {
         exit(0);
     }
     let parsed = PerfArgs::parse(tool, "address", "count", &tool_args);
+    // With security, libzmq is the system's (the `zmq` crate's build has no CURVE).
+    let secured = ToolSecurity::requested();
     let run: fn(&PerfArgs) = match (imp.as_str(), tool.as_str()) {
+        ("libzmq", "local_thr") if secured => libzmq_system::local_thr,
+        ("libzmq", "remote_thr") if secured => libzmq_system::remote_thr,
+        ("libzmq", "local_lat") if secured => libzmq_system::local_lat,
+        ("libzmq", "remote_lat") if secured => libzmq_system::remote_lat,
         ("ringmq", "local_thr") => ringmq_tools::local_thr,
         ("ringmq", "remote_thr") => ringmq_tools::remote_thr,
         ("ringmq", "local_lat") => ringmq_tools::local_lat,

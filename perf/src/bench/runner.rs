@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio, exit};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::case::{Case, Impl, Kind, Transport};
+use super::case::{Case, Impl, Kind, Security, Transport};
 
 /// One run's numbers (latencies are round trips in microseconds).
 #[derive(Clone, Debug, Default)]
@@ -161,6 +161,12 @@ impl Drop for Endpoint {
     }
 }
 
+/// The CURVE servers' key pair for this run of the bench (Z85: public, secret).
+fn bench_server_keys() -> &'static (String, zeroize::Zeroizing<String>) {
+    static KEYS: std::sync::OnceLock<(String, zeroize::Zeroizing<String>)> = std::sync::OnceLock::new();
+    KEYS.get_or_init(ringmq::curve_keypair)
+}
+
 fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case, count: u64, hgrm: &Path) -> Child {
     let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("own path: {e}")));
     let mut args = vec!["--child".to_string(), imp.child().into(), tool.into()];
@@ -171,7 +177,25 @@ fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case, count: u64, 
     } else {
         "detached"
     };
-    Command::new(exe)
+    let mut command = Command::new(exe);
+    for var in ["RINGMQ_CURVE_SECRET", "RINGMQ_CURVE_SERVER_KEY", "RINGMQ_PLAIN"] {
+        command.env_remove(var);
+    }
+    // The binding side (local_*) is the server.
+    let binds = tool.starts_with("local_");
+    match case.security {
+        Security::Null => {}
+        Security::Curve if binds => {
+            command.env("RINGMQ_CURVE_SECRET", &*bench_server_keys().1);
+        }
+        Security::Curve => {
+            command.env("RINGMQ_CURVE_SERVER_KEY", &bench_server_keys().0);
+        }
+        Security::Plain => {
+            command.env("RINGMQ_PLAIN", "bench:bench-password");
+        }
+    }
+    command
         .args(args)
         .env("RINGMQ_MODE", mode)
         .env("RINGMQ_HGRM", hgrm)

@@ -79,7 +79,7 @@ fn rate(per_sec: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::case::{Case, Transport};
+    use super::super::case::{Case, Security, Transport};
     use super::*;
 
     #[test]
@@ -88,6 +88,7 @@ mod tests {
             kind: Kind::Throughput,
             transport: Transport::Tcp,
             size: 1024,
+            security: Security::Null,
         };
         let mut results = Results::new(vec![case], vec![Impl::Ringmq, Impl::Libzmq]);
         for (imp, rates) in [(0, [3e6, 1e6, 2e6]), (1, [1e6, 1e6, 4e5])] {

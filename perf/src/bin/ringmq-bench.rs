@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::exit;
 use std::time::{Duration, Instant};
 
-use ringmq_perf::bench::case::{Case, Impl, Kind, Transport};
+use ringmq_perf::bench::case::{Case, Impl, Kind, Security, Transport};
 use ringmq_perf::bench::results::Results;
 use ringmq_perf::bench::runner;
 use ringmq_perf::bench::{child, distributions, table};
@@ -25,6 +25,8 @@ usage: ringmq-bench [options]
   --kind LIST        throughput,latency (default both)
   --sizes LIST       throughput message sizes in bytes, k for KiB (default 8,64,1k,64k)
   --lat-sizes LIST   round-trip message sizes (default 64)
+  --security LIST    null,curve,plain (default null): CURVE and PLAIN rows run ringmq and
+                     libzmq (the system's libzmq5, which has CURVE) over tcp and ipc
   --duration SECS    length of each run (default 0.25)
   --rounds N         rounds; the median is shown (default 3)
   --quick            one round of 0.1 s runs
@@ -36,6 +38,7 @@ struct Options {
     kinds: Vec<Kind>,
     sizes: Vec<usize>,
     lat_sizes: Vec<usize>,
+    security: Vec<Security>,
     duration: Duration,
     rounds: usize,
     out_dir: PathBuf,
@@ -82,6 +85,7 @@ fn parse_options(args: &[String]) -> Options {
         kinds: Kind::ALL.to_vec(),
         sizes: vec![8, 64, 1024, 65536],
         lat_sizes: vec![64],
+        security: vec![Security::Null],
         duration: Duration::from_millis(250),
         rounds: 3,
         out_dir: PathBuf::from("target/ringmq-bench"),
@@ -99,6 +103,7 @@ fn parse_options(args: &[String]) -> Options {
             "--kind" => o.kinds = pick(value(), &Kind::ALL, Kind::name, "kind"),
             "--sizes" => o.sizes = sizes(value()),
             "--lat-sizes" => o.lat_sizes = sizes(value()),
+            "--security" => o.security = pick(value(), &Security::ALL, Security::name, "security"),
             "--duration" => {
                 o.duration = value()
                     .parse::<f64>()
@@ -139,18 +144,25 @@ fn main() {
         runner::fail(&format!("cannot create {}: {e}", o.out_dir.display()));
     }
     let mut cases = Vec::new();
-    for &kind in &o.kinds {
-        for &transport in &o.transports {
-            let sizes = if kind == Kind::Latency {
-                &o.lat_sizes
-            } else {
-                &o.sizes
-            };
-            cases.extend(sizes.iter().map(|&size| Case {
-                kind,
-                transport,
-                size,
-            }));
+    for &security in &o.security {
+        for &kind in &o.kinds {
+            for &transport in &o.transports {
+                // Mechanisms do not apply to inproc.
+                if security != Security::Null && transport == Transport::Inproc {
+                    continue;
+                }
+                let sizes = if kind == Kind::Latency {
+                    &o.lat_sizes
+                } else {
+                    &o.sizes
+                };
+                cases.extend(sizes.iter().map(|&size| Case {
+                    kind,
+                    transport,
+                    size,
+                    security,
+                }));
+            }
         }
     }
     let runs: Vec<(usize, usize)> = (0..cases.len())

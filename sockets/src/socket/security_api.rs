@@ -1,10 +1,11 @@
 //! The socket's security options with libzmq's names and semantics: PLAIN_SERVER,
-//! PLAIN_USERNAME and PLAIN_PASSWORD choose the mechanism and its side, MECHANISM reads it,
+//! PLAIN_USERNAME, PLAIN_PASSWORD, CURVE_SERVER, CURVE_PUBLICKEY, CURVE_SECRETKEY and
+//! CURVE_SERVERKEY choose the mechanism and its side, MECHANISM reads it,
 //! ZAP_DOMAIN and ZAP_ENFORCE_DOMAIN say how the socket's ZAP handler is asked. As every
 //! option, they apply to connections made after they are set.
 
 use bytes::Bytes;
-use ringmq_transports::security::{Mechanism, Secret};
+use ringmq_transports::security::{CurvePublicKey, CurveSecretKey, Mechanism, Secret};
 use ringmq_transports::{Error, Result};
 
 use super::Socket;
@@ -88,6 +89,80 @@ impl Socket {
         self.options.mechanism = if empty { Mechanism::Null } else { Mechanism::Plain };
     }
 
+    /// ZMQ_CURVE_SERVER: with `true` the socket is a CURVE server, which needs
+    /// [`set_curve_secretkey`](Self::set_curve_secretkey) (its clients need the matching
+    /// public key); `false` goes back to NULL, as in libzmq.
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, CurveKeyPair, Flags, Mechanism, SocketType};
+    /// let server_keys = CurveKeyPair::generate();
+    /// let ctx = Context::new()?;
+    /// let mut server = ctx.socket(SocketType::Rep)?;
+    /// server.set_curve_server(true)?;
+    /// server.set_curve_secretkey(server_keys.secret.to_z85().as_bytes())?;
+    /// server.bind("tcp://127.0.0.1:*")?;
+    ///
+    /// let mut client = ctx.socket(SocketType::Req)?;
+    /// client.set_curve_serverkey(server_keys.public.to_z85().as_bytes())?;
+    /// assert_eq!(client.mechanism(), Mechanism::Curve);
+    /// client.connect(&server.last_endpoint())?;
+    /// client.send("hello", Flags::NONE)?;
+    /// assert_eq!(&server.recv(Flags::NONE)?[..], b"hello");
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn set_curve_server(&mut self, server: bool) -> Result<()> {
+        self.options.as_server = server;
+        self.options.mechanism = if server { Mechanism::Curve } else { Mechanism::Null };
+        Ok(())
+    }
+
+    /// ZMQ_CURVE_SERVER: `true` if the socket is a CURVE server.
+    pub fn curve_server(&self) -> bool {
+        self.options.mechanism == Mechanism::Curve && self.options.as_server
+    }
+
+    /// ZMQ_CURVE_PUBLICKEY: this socket's long-term public key as a CURVE client, 32 octets
+    /// or 40 Z85 characters; makes the mechanism CURVE. (Without it, a client uses the
+    /// public key of its secret key; without either, a fresh key pair.)
+    pub fn set_curve_publickey(&mut self, key: &[u8]) -> Result<()> {
+        self.options.curve_public_key = Some(CurvePublicKey::from_option(key)?);
+        self.options.mechanism = Mechanism::Curve;
+        Ok(())
+    }
+
+    /// ZMQ_CURVE_PUBLICKEY.
+    pub fn curve_publickey(&self) -> Option<CurvePublicKey> {
+        self.options.curve_public_key
+    }
+
+    /// ZMQ_CURVE_SECRETKEY: this socket's long-term secret key (a server's, or a client's),
+    /// 32 octets or 40 Z85 characters; wiped on drop and never shown. Makes the mechanism
+    /// CURVE.
+    pub fn set_curve_secretkey(&mut self, key: &[u8]) -> Result<()> {
+        self.options.curve_secret_key = Some(CurveSecretKey::from_option(key)?);
+        self.options.mechanism = Mechanism::Curve;
+        Ok(())
+    }
+
+    /// ZMQ_CURVE_SECRETKEY (libzmq returns it too).
+    pub fn curve_secretkey(&self) -> Option<CurveSecretKey> {
+        self.options.curve_secret_key.clone()
+    }
+
+    /// ZMQ_CURVE_SERVERKEY: the server's public key, 32 octets or 40 Z85 characters; makes
+    /// the socket a CURVE client of that server.
+    pub fn set_curve_serverkey(&mut self, key: &[u8]) -> Result<()> {
+        self.options.curve_server_key = Some(CurvePublicKey::from_option(key)?);
+        self.options.mechanism = Mechanism::Curve;
+        self.options.as_server = false;
+        Ok(())
+    }
+
+    /// ZMQ_CURVE_SERVERKEY.
+    pub fn curve_serverkey(&self) -> Option<CurvePublicKey> {
+        self.options.curve_server_key
+    }
+
     /// ZMQ_ZAP_DOMAIN: the domain sent in ZAP requests (at most 255 octets). With NULL, a
     /// domain is what makes the socket ask its ZAP handler at all.
     pub fn set_zap_domain(&mut self, domain: &str) -> Result<()> {
@@ -101,8 +176,8 @@ impl Socket {
         String::from_utf8_lossy(&self.options.zap_domain).into_owned()
     }
 
-    /// ZMQ_ZAP_ENFORCE_DOMAIN: a NULL socket with a domain refuses its peers when no ZAP
-    /// handler is bound (by default it accepts them, as libzmq does).
+    /// ZMQ_ZAP_ENFORCE_DOMAIN: a NULL socket with a domain, or a CURVE server, refuses its
+    /// peers when no ZAP handler is bound (by default it accepts them, as libzmq does).
     pub fn set_zap_enforce_domain(&mut self, enforce: bool) -> Result<()> {
         self.options.zap_enforce_domain = enforce;
         Ok(())

@@ -1,9 +1,14 @@
 //! Security outside the codec: the mechanism a socket uses, its secrets, and the Z85
 //! encoding of keys (`zmq_z85_encode` / `zmq_z85_decode`). The handshakes themselves are in
 //! `zmtp::mechanism`; ZAP, the asking of a socket's handler, in the stream sessions.
-//! CURVE is not built yet.
+//! CURVE's keys are here ([`curve_key`]), and the NaCl primitives it uses ([`nacl`]), the
+//! only foreign code on the security path.
 
+pub mod curve_key;
+pub mod nacl;
 pub mod z85;
+
+pub use curve_key::{CurveKeyPair, CurvePublicKey, CurveSecretKey, curve_keypair, curve_public};
 
 use zeroize::Zeroizing;
 
@@ -15,6 +20,8 @@ pub enum Mechanism {
     Null,
     /// RFC 24's PLAIN (ZMQ_PLAIN, 1).
     Plain,
+    /// RFC 25/26's CURVE (ZMQ_CURVE, 2).
+    Curve,
 }
 
 impl Mechanism {
@@ -23,11 +30,12 @@ impl Mechanism {
         match self {
             Mechanism::Null => 0,
             Mechanism::Plain => 1,
+            Mechanism::Curve => 2,
         }
     }
 }
 
-/// Secret octets (a password, later a key): wiped from memory when dropped, never shown
+/// Secret octets (a password): wiped from memory when dropped, never shown
 /// by `Debug`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(Zeroizing<Vec<u8>>);

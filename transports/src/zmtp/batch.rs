@@ -68,6 +68,26 @@ impl WriteBatch {
         self.segments.push_back(Segment::Copied { start, end });
     }
 
+    /// Appends `len` octets written in place by `fill` (a frame built where it will be
+    /// sent from, such as a CURVE box sealed in place).
+    pub fn push_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+        if len == 0 {
+            return;
+        }
+        let start = self.copied.len();
+        self.copied.resize(start + len, 0);
+        fill(&mut self.copied[start..]);
+        self.len += len;
+        let end = self.copied.len();
+        if let Some(Segment::Copied { end: last_end, .. }) = self.segments.back_mut() {
+            if *last_end == start {
+                *last_end = end;
+                return;
+            }
+        }
+        self.segments.push_back(Segment::Copied { start, end });
+    }
+
     /// Appends a shared body without copying it.
     pub fn push_shared(&mut self, data: Bytes) {
         if data.is_empty() {

@@ -1,4 +1,5 @@
-//! One ZMTP connection as a state machine: greeting, NULL handshake, traffic, heartbeats.
+//! One ZMTP connection as a state machine: greeting, the mechanism's handshake (NULL, PLAIN
+//! or CURVE), traffic (boxed frame by frame after a CURVE handshake), heartbeats.
 //!
 //! Inputs: received bytes ([`Connection::decode`]) and the time ([`Connection::on_timeout`]).
 //! Outputs: [`Event`]s, control bytes to send ([`Connection::take_control`]) and the next
@@ -22,7 +23,8 @@ use super::frame::{DecodedFrame, FrameDecoder, FrameError};
 use super::greeting::{Greeting, GreetingError, our_greeting};
 use super::limits::{MAX_COMMAND_SIZE, MAX_IDENTITY_LEN};
 use super::mechanism::{
-    AuthRequest, Mechanism, Progress, Security, Verdict, ZapSettings, split_handshake_command,
+    AuthRequest, Mechanism, MessageCipher, Opened, Progress, Security, Verdict, ZapSettings,
+    split_handshake_command,
 };
 use super::owed::Owed;
 use crate::msg::Msg;
@@ -142,6 +144,9 @@ pub enum ProtocolError {
     AuthenticationFailed(u16),
     /// The mechanism needs a ZAP handler and none is bound at `inproc://zeromq.zap.01`.
     NoZapHandler,
+    /// A CURVE box did not open or a nonce was out of order (libzmq's
+    /// ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC / INVALID_SEQUENCE): what failed.
+    Cryptographic(&'static str),
 }
 
 impl std::fmt::Display for ProtocolError {
@@ -164,6 +169,7 @@ impl std::fmt::Display for ProtocolError {
             Self::HeartbeatTimeout => f.write_str("heartbeat timed out"),
             Self::AuthenticationFailed(status) => write!(f, "the ZAP handler refused the peer ({status})"),
             Self::NoZapHandler => f.write_str("no ZAP handler is bound at inproc://zeromq.zap.01"),
+            Self::Cryptographic(what) => write!(f, "CURVE: {what}"),
         }
     }
 }
@@ -186,7 +192,7 @@ enum Phase {
     Traffic,
 }
 
-/// The ZMTP state machine of one connection (NULL mechanism).
+/// The ZMTP state machine of one connection.
 #[derive(Debug)]
 pub struct Connection {
     config: Arc<ZmtpConfig>,
@@ -194,6 +200,8 @@ pub struct Connection {
     greeting: Greeting,
     decoder: FrameDecoder,
     mechanism: Mechanism,
+    /// CURVE's boxing of the traffic, once its handshake is done.
+    cipher: Option<MessageCipher>,
     owed: Owed,
     peer_version: (u8, u8),
     handshake_deadline: Option<Instant>,
@@ -221,6 +229,7 @@ impl Connection {
         Self {
             decoder: FrameDecoder::with_pool(config.max_msg_size, MAX_COMMAND_SIZE, bodies),
             mechanism,
+            cipher: None,
             config,
             phase: Phase::Greeting,
             greeting: Greeting::default(),
@@ -256,7 +265,7 @@ impl Connection {
 
     /// Moves pending control bytes into `batch`. Call only between messages.
     pub fn take_control(&mut self, batch: &mut WriteBatch) {
-        self.owed.write_into(batch);
+        self.owed.write_into(batch, self.cipher.as_mut());
     }
 
     /// Octets this connection holds besides the messages it was given: control bytes owed
@@ -267,7 +276,7 @@ impl Connection {
 
     /// Frames one message frame into `batch`.
     #[inline]
-    pub fn encode_message(&self, msg: &Msg, batch: &mut WriteBatch) {
+    pub fn encode_message(&mut self, msg: &Msg, batch: &mut WriteBatch) {
         debug_assert!(self.is_ready());
         // SUBSCRIBE's body: name size, name, topic (the frame without its first octet).
         let fits_a_command = msg.len() as u64 + 9 <= MAX_COMMAND_SIZE;
@@ -281,12 +290,19 @@ impl Connection {
                 (_, 1) => "SUBSCRIBE",
                 _ => "CANCEL",
             };
+            if let Some(cipher) = &mut self.cipher {
+                cipher.seal_command(name, &msg[1..], batch);
+                return;
+            }
             let mut command = Vec::with_capacity(msg.len() + 16);
             encode_command(name, &msg[1..], &mut command);
             batch.push_copy(&command);
             return;
         }
-        batch.push_message_frame(msg, self.config.copy_threshold);
+        match &mut self.cipher {
+            Some(cipher) => cipher.seal_message(msg, batch),
+            None => batch.push_message_frame(msg, self.config.copy_threshold),
+        }
     }
 
     /// `true` when no frame is half-received.
@@ -340,7 +356,7 @@ impl Connection {
         }
         self.phase = Phase::Handshake;
         let ours = self.our_metadata();
-        let progress = self.mechanism.start(&mut self.owed, &ours);
+        let progress = self.mechanism.start(&mut self.owed, &ours)?;
         let event = self.progress(progress, now)?;
         Ok((used, event))
     }
@@ -392,8 +408,13 @@ impl Connection {
         match progress {
             Progress::Continue => Ok(None),
             Progress::Authenticate(request) => Ok(Some(Event::Authenticate(request))),
-            Progress::Ready { metadata, user_id } => {
+            Progress::Ready {
+                metadata,
+                user_id,
+                cipher,
+            } => {
                 let peer = self.check_peer(metadata, user_id)?;
+                self.cipher = cipher;
                 self.phase = Phase::Traffic;
                 self.handshake_deadline = None;
                 self.next_ping = self.config.heartbeat_interval.map(|ivl| now + ivl);
@@ -442,10 +463,22 @@ impl Connection {
         loop {
             let (n, frame) = self.decoder.decode(&input[used..])?;
             used += n;
+            let frame = match (frame, &mut self.cipher) {
+                (None, _) => return Ok((used, None)),
+                (Some(frame), None) => frame,
+                // CURVE: each frame, message or command, is a boxed MESSAGE.
+                (Some(DecodedFrame::Message(boxed)), Some(cipher)) => match cipher.open(&boxed)? {
+                    Opened::Message(msg) => DecodedFrame::Message(msg),
+                    Opened::Command(body) => DecodedFrame::Command(body),
+                },
+                (Some(DecodedFrame::Command(boxed)), Some(cipher)) => match cipher.open(&boxed)? {
+                    Opened::Message(msg) => DecodedFrame::Message(msg),
+                    Opened::Command(body) => DecodedFrame::Command(body),
+                },
+            };
             match frame {
-                None => return Ok((used, None)),
-                Some(DecodedFrame::Message(msg)) => return Ok((used, Some(Event::Message(msg)))),
-                Some(DecodedFrame::Command(body)) => {
+                DecodedFrame::Message(msg) => return Ok((used, Some(Event::Message(msg)))),
+                DecodedFrame::Command(body) => {
                     if let Some(event) = self.on_command(&body, now)? {
                         return Ok((used, Some(event)));
                     }
@@ -531,28 +564,12 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::super::mechanism::{AuthRequest, Security, Verdict};
+    use super::super::test_support::{accept, control, feed, pump};
     use super::*;
     use crate::zmtp::greeting::GREETING_LEN;
 
     fn config(t: SocketType) -> Arc<ZmtpConfig> {
         Arc::new(ZmtpConfig::new(t))
-    }
-
-    /// Feeds `input` fully, collecting events.
-    fn feed(c: &mut Connection, mut input: &[u8], now: Instant) -> Result<Vec<Event>, ProtocolError> {
-        let mut events = Vec::new();
-        while !input.is_empty() {
-            let (n, e) = c.decode(input, now)?;
-            input = &input[n..];
-            events.extend(e);
-        }
-        Ok(events)
-    }
-
-    fn control(c: &mut Connection) -> Vec<u8> {
-        let mut b = WriteBatch::new();
-        c.take_control(&mut b);
-        b.to_vec()
     }
 
     /// Runs two connections against each other until both are ready.
@@ -591,7 +608,7 @@ mod tests {
 
     #[test]
     fn two_connections_complete_the_handshake_and_exchange_messages() {
-        let (a, mut b, now) = pair(SocketType::Push, SocketType::Pull);
+        let (mut a, mut b, now) = pair(SocketType::Push, SocketType::Pull);
         let mut batch = WriteBatch::new();
         a.encode_message(&Msg::from("one").with_more(true), &mut batch);
         a.encode_message(&Msg::from("two"), &mut batch);
@@ -729,7 +746,7 @@ mod tests {
 
     #[test]
     fn subscriptions_are_commands_for_zmtp_3_1_peers_and_messages_for_3_0() {
-        let (sub, mut publisher, now) = pair(SocketType::Sub, SocketType::Pub);
+        let (mut sub, mut publisher, now) = pair(SocketType::Sub, SocketType::Pub);
         let mut batch = WriteBatch::new();
         sub.encode_message(&Msg::subscription(true, b"ab"), &mut batch);
         sub.encode_message(&Msg::subscription(false, b""), &mut batch);
@@ -768,7 +785,7 @@ mod tests {
 
     #[test]
     fn dish_joins_and_leaves_with_join_and_leave_commands() {
-        let (dish, mut radio, now) = pair(SocketType::Dish, SocketType::Radio);
+        let (mut dish, mut radio, now) = pair(SocketType::Dish, SocketType::Radio);
         let mut batch = WriteBatch::new();
         dish.encode_message(&Msg::subscription(true, b"g"), &mut batch);
         dish.encode_message(&Msg::subscription(false, b"g"), &mut batch);
@@ -873,7 +890,7 @@ mod tests {
 
     #[test]
     fn a_subscription_too_long_for_a_command_travels_as_a_message() {
-        let (sub, mut publisher, now) = pair(SocketType::Sub, SocketType::Pub);
+        let (mut sub, mut publisher, now) = pair(SocketType::Sub, SocketType::Pub);
         let longest = vec![b't'; MAX_COMMAND_SIZE as usize - 10];
         let too_long = vec![b't'; MAX_COMMAND_SIZE as usize - 9];
         let mut batch = WriteBatch::new();
@@ -903,65 +920,6 @@ mod tests {
         let mut cfg = ZmtpConfig::new(SocketType::Pull);
         cfg.security = Security::PlainServer;
         cfg
-    }
-
-    /// Runs `a` and `b` against each other, answering each ZAP request with `zap`; returns
-    /// what each side reported and how each ended.
-    fn pump(
-        a: &mut Connection,
-        b: &mut Connection,
-        now: Instant,
-        mut zap: impl FnMut(&AuthRequest) -> Verdict,
-    ) -> [(Vec<Event>, Option<ProtocolError>); 2] {
-        let mut out = [(Vec::new(), None), (Vec::new(), None)];
-        for _ in 0..6 {
-            let to_b = control(a);
-            let to_a = control(b);
-            for (side, conn, input) in [(1, &mut *b, to_b), (0, &mut *a, to_a)] {
-                if out[side].1.is_some() {
-                    continue;
-                }
-                let mut rest = &input[..];
-                while !rest.is_empty() {
-                    match conn.decode(rest, now) {
-                        Err(e) => {
-                            out[side].1 = Some(e);
-                            break;
-                        }
-                        Ok((n, event)) => {
-                            rest = &rest[n..];
-                            match event {
-                                Some(Event::Authenticate(request)) => {
-                                    match conn.authenticated(zap(&request), now) {
-                                        Err(e) => {
-                                            out[side].1 = Some(e);
-                                            break;
-                                        }
-                                        Ok(e) => out[side].0.extend(e),
-                                    }
-                                }
-                                Some(e) => out[side].0.push(e),
-                                None => {}
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    fn accept(user: &str) -> impl FnMut(&AuthRequest) -> Verdict {
-        let user = user.to_owned();
-        move |_| {
-            let mut metadata = Metadata::new();
-            metadata.push("X-Role", Bytes::from_static(b"ops"));
-            Verdict::Reply {
-                status: 200,
-                user_id: Bytes::from(user.clone()),
-                metadata,
-            }
-        }
     }
 
     #[test]

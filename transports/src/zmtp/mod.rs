@@ -10,11 +10,15 @@ mod batch;
 mod body_pool;
 mod command;
 mod connection;
+#[cfg(test)]
+mod curve_tests;
 mod frame;
 mod greeting;
 pub mod limits;
 mod mechanism;
 mod owed;
+#[cfg(test)]
+mod test_support;
 
 pub use batch::WriteBatch;
 pub use body_pool::{BodyPool, SHARD_SPARE_BUDGET};

@@ -15,15 +15,19 @@ use super::batch::WriteBatch;
 use super::command::encode_command;
 use super::greeting::GREETING_LEN;
 use super::limits::{MAX_ERROR_REASON, MAX_IDENTITY_LEN, MAX_PING_CONTEXT};
+use super::mechanism::MessageCipher;
+use super::mechanism::curve::INITIATE_DATA_MIN;
 
-/// The most a connection ever owes its peer at once: the greeting, our READY (the longest
-/// socket type names, SCATTER and CHANNEL, and the longest Identity), and one PING, PONG and ERROR.
-pub const MAX_OWED_OCTETS: usize = GREETING_LEN
-    + command_octets(
-        "READY",
-        (1 + "Socket-Type".len() + 4 + "SCATTER".len()) + (1 + "Identity".len() + 4 + MAX_IDENTITY_LEN),
-    )
-    + Owed::MAX_OCTETS;
+/// The most a connection ever owes its peer at once: the greeting, our largest handshake
+/// command (CURVE's INITIATE, whose box holds our metadata: the longest socket type names,
+/// SCATTER and CHANNEL, and the longest Identity), and one PING, PONG and ERROR. A CURVE
+/// server's WELCOME and READY together are smaller than that INITIATE.
+pub const MAX_OWED_OCTETS: usize =
+    GREETING_LEN + command_octets("INITIATE", INITIATE_DATA_MIN + MAX_OUR_METADATA) + Owed::MAX_OCTETS;
+
+/// Our metadata at its longest.
+const MAX_OUR_METADATA: usize =
+    (1 + "Socket-Type".len() + 4 + "SCATTER".len()) + (1 + "Identity".len() + 4 + MAX_IDENTITY_LEN);
 
 /// A PING's context, echoed in the PONG.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -129,24 +133,29 @@ impl Owed {
         self.handshake.len() + ping + pong + error
     }
 
-    /// Writes everything owed into `batch`, in protocol order.
-    pub(super) fn write_into(&mut self, batch: &mut WriteBatch) {
+    /// Writes everything owed into `batch`, in protocol order. After a CURVE handshake
+    /// the commands go boxed through `cipher` (the handshake's own are never boxed).
+    pub(super) fn write_into(&mut self, batch: &mut WriteBatch, mut cipher: Option<&mut MessageCipher>) {
         if !self.handshake.is_empty() {
             batch.push_copy(&self.handshake);
             self.handshake = Vec::new();
         }
         let mut out = Vec::new();
+        let mut command = |name: &str, data: &[u8], batch: &mut WriteBatch| match cipher.as_deref_mut() {
+            Some(cipher) => cipher.seal_command(name, data, batch),
+            None => encode_command(name, data, &mut out),
+        };
         if let Some(pong) = self.pong.take() {
-            encode_command("PONG", &pong.octets[..usize::from(pong.len)], &mut out);
+            command("PONG", &pong.octets[..usize::from(pong.len)], batch);
         }
         if let Some(ttl) = self.ping.take() {
-            encode_command("PING", &ttl.to_be_bytes(), &mut out);
+            command("PING", &ttl.to_be_bytes(), batch);
         }
         if let Last::ErrorDue(reason) = &self.last {
             let mut data = Vec::with_capacity(1 + reason.len());
             data.push(reason.len() as u8);
             data.extend_from_slice(reason);
-            encode_command("ERROR", &data, &mut out);
+            command("ERROR", &data, batch);
             self.last = Last::ErrorWritten;
         }
         batch.push_copy(&out);
@@ -165,7 +174,7 @@ mod tests {
 
     fn written(owed: &mut Owed) -> Vec<u8> {
         let mut batch = WriteBatch::new();
-        owed.write_into(&mut batch);
+        owed.write_into(&mut batch, None);
         batch.to_vec()
     }
 

@@ -1,14 +1,16 @@
-//! Security mechanisms (RFC 23/37's NULL, RFC 24's PLAIN) behind one interface for the
+//! Security mechanisms (RFC 23/37's NULL, RFC 24's PLAIN, RFC 25's CURVE) behind one interface for the
 //! connection: the greeting's mechanism name and as-server bit, the handshake commands each
 //! side sends and expects, and where the handshake waits for the socket's ZAP handler
 //! (RFC 27) to decide. Sans-IO like the rest of the codec: the connection hands each
 //! handshake command in and writes what the mechanism owes into [`Owed`]; the verdict of
-//! an authentication comes back through [`Mechanism::on_verdict`].
+//! an authentication comes back through [`Mechanism::on_verdict`]. CURVE's handshake ends
+//! with a [`MessageCipher`] that boxes and opens every frame after it.
 //!
-//! What each mechanism does without a ZAP handler follows libzmq: NULL and (later) CURVE
+//! What each mechanism does without a ZAP handler follows libzmq: NULL and CURVE
 //! accept unless ZAP_ENFORCE_DOMAIN is set; PLAIN refuses, since a PLAIN server that checks
 //! nothing is no server at all.
 
+pub(super) mod curve;
 mod null;
 mod plain;
 
@@ -17,7 +19,8 @@ use bytes::Bytes;
 use super::ProtocolError;
 use super::command::{Metadata, split_command};
 use super::owed::Owed;
-use crate::security::Secret;
+use crate::security::{CurveKeyPair, CurvePublicKey, CurveSecretKey, Secret};
+pub(super) use curve::{MessageCipher, Opened};
 
 /// A socket's security settings, as its options give them.
 #[derive(Clone, Debug, Default)]
@@ -34,6 +37,18 @@ pub enum Security {
     },
     /// PLAIN, as the server: clients' credentials go to the ZAP handler.
     PlainServer,
+    /// CURVE, as the client of the server whose public key this is.
+    CurveClient {
+        /// CURVE_SERVERKEY.
+        server_key: CurvePublicKey,
+        /// CURVE_PUBLICKEY and CURVE_SECRETKEY: who we are to the server.
+        keys: CurveKeyPair,
+    },
+    /// CURVE, as the server with this secret key (CURVE_SECRETKEY).
+    CurveServer {
+        /// Our long-term secret key.
+        secret: CurveSecretKey,
+    },
 }
 
 impl Security {
@@ -42,12 +57,13 @@ impl Security {
         match self {
             Security::Null => "NULL",
             Security::PlainClient { .. } | Security::PlainServer => "PLAIN",
+            Security::CurveClient { .. } | Security::CurveServer { .. } => "CURVE",
         }
     }
 
     /// The greeting's as-server bit.
     pub fn as_server(&self) -> bool {
-        matches!(self, Security::PlainServer)
+        matches!(self, Security::PlainServer | Security::CurveServer { .. })
     }
 }
 
@@ -60,13 +76,26 @@ pub struct ZapSettings {
     pub enforce_domain: bool,
 }
 
+impl ZapSettings {
+    /// What a verdict of "no handler" means where ZAP_ENFORCE_DOMAIN decides (NULL with a
+    /// domain, CURVE): accept, unless enforced.
+    pub(super) fn without_handler(&self) -> Result<(), ProtocolError> {
+        if self.enforce_domain {
+            Err(ProtocolError::NoZapHandler)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// What the mechanism wants the socket's ZAP handler asked (RFC 27's request, less what
 /// the driver adds: the domain, the peer's address and our routing id).
 #[derive(Clone, PartialEq, Eq)]
 pub struct AuthRequest {
     /// "NULL", "PLAIN" or "CURVE".
     pub mechanism: &'static str,
-    /// The mechanism's credentials frames (PLAIN: username, password).
+    /// The mechanism's credentials frames (PLAIN: username, password; CURVE: the client's
+    /// 32-octet public key).
     pub credentials: Vec<Bytes>,
 }
 
@@ -97,16 +126,18 @@ pub enum Verdict {
 }
 
 /// What a handshake step leads to.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(super) enum Progress {
     /// Nothing for the driver yet.
     Continue,
     /// The socket's ZAP handler must decide before the handshake goes on.
     Authenticate(AuthRequest),
-    /// The handshake completed: the peer's metadata and the User-Id ZAP gave it.
+    /// The handshake completed: the peer's metadata, the User-Id ZAP gave it, and (CURVE)
+    /// the boxing of the traffic.
     Ready {
         metadata: Metadata,
         user_id: Option<Bytes>,
+        cipher: Option<MessageCipher>,
     },
 }
 
@@ -116,6 +147,9 @@ pub(super) enum Mechanism {
     Null(null::Null),
     PlainClient(plain::Client),
     PlainServer(plain::Server),
+    // Boxed: the key pairs would make every connection's mechanism as large as CURVE's.
+    CurveClient(Box<curve::Client>),
+    CurveServer(Box<curve::Server>),
 }
 
 impl Mechanism {
@@ -126,15 +160,22 @@ impl Mechanism {
                 Mechanism::PlainClient(plain::Client::new(username.clone(), password.clone()))
             }
             Security::PlainServer => Mechanism::PlainServer(plain::Server::default()),
+            Security::CurveClient { server_key, keys } => {
+                Mechanism::CurveClient(Box::new(curve::Client::new(*server_key, keys.clone())))
+            }
+            Security::CurveServer { secret } => {
+                Mechanism::CurveServer(Box::new(curve::Server::new(secret.clone(), zap)))
+            }
         }
     }
 
     /// The peer's greeting is in: queues our first handshake command, or asks ZAP first.
-    pub(super) fn start(&mut self, owed: &mut Owed, ours: &Metadata) -> Progress {
+    pub(super) fn start(&mut self, owed: &mut Owed, ours: &Metadata) -> Result<Progress, ProtocolError> {
         match self {
-            Mechanism::Null(m) => m.start(owed, ours),
-            Mechanism::PlainClient(m) => m.start(owed),
-            Mechanism::PlainServer(_) => Progress::Continue,
+            Mechanism::Null(m) => Ok(m.start(owed, ours)),
+            Mechanism::PlainClient(m) => Ok(m.start(owed)),
+            Mechanism::CurveClient(m) => m.start(owed),
+            Mechanism::PlainServer(_) | Mechanism::CurveServer(_) => Ok(Progress::Continue),
         }
     }
 
@@ -153,6 +194,8 @@ impl Mechanism {
             Mechanism::Null(m) => m.on_command(name, data),
             Mechanism::PlainClient(m) => m.on_command(name, data, owed, ours),
             Mechanism::PlainServer(m) => m.on_command(name, data, owed, ours),
+            Mechanism::CurveClient(m) => m.on_command(name, data, owed, ours),
+            Mechanism::CurveServer(m) => m.on_command(name, data, owed, ours),
         }
     }
 
@@ -165,14 +208,18 @@ impl Mechanism {
     ) -> Result<Progress, ProtocolError> {
         let decided = match self {
             Mechanism::Null(m) => m.decided(verdict, owed),
-            Mechanism::PlainClient(_) => return Err(malformed("a ZAP verdict for a PLAIN client")),
             Mechanism::PlainServer(m) => m.decided(verdict, owed),
+            Mechanism::CurveServer(m) => m.decided(verdict, owed),
+            Mechanism::PlainClient(_) | Mechanism::CurveClient(_) => {
+                return Err(malformed("a ZAP verdict for a client"));
+            }
         }?;
         // Accepted: the mechanism goes on from where it waited.
         match self {
             Mechanism::Null(m) => Ok(m.accepted(owed, ours, decided)),
             Mechanism::PlainServer(m) => Ok(m.accepted(owed, decided)),
-            Mechanism::PlainClient(_) => unreachable!("refused above"),
+            Mechanism::CurveServer(m) => m.accepted(owed, ours, decided),
+            Mechanism::PlainClient(_) | Mechanism::CurveClient(_) => unreachable!("refused above"),
         }
     }
 }
@@ -236,6 +283,14 @@ fn with_zap_metadata(mut peer: Metadata, accepted: &Accepted) -> Metadata {
 fn error_reason(data: &[u8]) -> String {
     let len = data.first().map_or(0, |&n| usize::from(n));
     String::from_utf8_lossy(data.get(1..1 + len).unwrap_or(&data[data.len().min(1)..])).into_owned()
+}
+
+/// A handshake command that `whom` does not expect at this step.
+fn unexpected(name: &[u8], whom: &str) -> ProtocolError {
+    ProtocolError::Malformed(format!(
+        "{} is not what {whom} expects now",
+        String::from_utf8_lossy(name)
+    ))
 }
 
 fn malformed(what: &str) -> ProtocolError {

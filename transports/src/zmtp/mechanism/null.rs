@@ -73,12 +73,7 @@ impl Null {
         if self.state != State::WaitingForZap {
             return Err(malformed("a ZAP verdict nobody asked for"));
         }
-        let without_handler = if self.zap.enforce_domain {
-            Err(ProtocolError::NoZapHandler)
-        } else {
-            Ok(())
-        };
-        judge(verdict, owed, without_handler)
+        judge(verdict, owed, self.zap.without_handler())
     }
 
     pub(super) fn accepted(&mut self, owed: &mut Owed, ours: &Metadata, accepted: Accepted) -> Progress {
@@ -95,6 +90,7 @@ impl Null {
         Progress::Ready {
             metadata: with_zap_metadata(metadata, &self.accepted),
             user_id: self.accepted.user_id.take(),
+            cipher: None,
         }
     }
 }

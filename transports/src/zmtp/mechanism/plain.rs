@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::super::command::Metadata;
 use super::super::owed::Owed;
-use super::{Accepted, AuthRequest, Progress, Verdict, judge, malformed, with_zap_metadata};
+use super::{Accepted, AuthRequest, Progress, Verdict, judge, malformed, unexpected, with_zap_metadata};
 use crate::security::Secret;
 use crate::zmtp::ProtocolError;
 
@@ -67,6 +67,7 @@ impl Client {
             (ClientState::InitiateSent, b"READY") => Ok(Progress::Ready {
                 metadata: Metadata::parse(data).map_err(malformed)?,
                 user_id: None,
+                cipher: None,
             }),
             _ => Err(unexpected(name, "the PLAIN client")),
         }
@@ -114,6 +115,7 @@ impl Server {
                 Ok(Progress::Ready {
                     metadata: with_zap_metadata(metadata, &self.accepted),
                     user_id: self.accepted.user_id.take(),
+                    cipher: None,
                 })
             }
             _ => Err(unexpected(name, "the PLAIN server")),
@@ -152,11 +154,4 @@ fn parse_hello(data: &[u8]) -> Result<(Bytes, Bytes), ProtocolError> {
         return Err(malformed("octets after HELLO's password"));
     }
     Ok((Bytes::copy_from_slice(username), Bytes::copy_from_slice(password)))
-}
-
-fn unexpected(name: &[u8], whom: &str) -> ProtocolError {
-    ProtocolError::Malformed(format!(
-        "{} is not what {whom} expects now",
-        String::from_utf8_lossy(name)
-    ))
 }
