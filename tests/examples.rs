@@ -91,3 +91,12 @@ fn async_pipeline() {
         "{out}"
     );
 }
+
+#[test]
+fn curve() {
+    let out = run("curve");
+    assert!(
+        out.contains("server: request 2") && out.contains("zap: CURVE 400") && out.contains("done"),
+        "{out}"
+    );
+}

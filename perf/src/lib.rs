@@ -114,6 +114,7 @@ pub fn latency_histogram() -> hdrhistogram::Histogram<u64> {
 }
 
 pub mod bench;
+pub mod handshakes;
 pub mod libzmq;
 pub mod libzmq_system;
 pub mod patterns;

@@ -20,6 +20,7 @@ const ZMQ_PULL: c_int = 7;
 const ZMQ_PUSH: c_int = 8;
 const ZMQ_RCVMORE: c_int = 13;
 const ZMQ_LINGER: c_int = 17;
+const ZMQ_LAST_ENDPOINT: c_int = 32;
 const ZMQ_PLAIN_SERVER: c_int = 44;
 const ZMQ_PLAIN_USERNAME: c_int = 45;
 const ZMQ_PLAIN_PASSWORD: c_int = 46;
@@ -40,6 +41,8 @@ type RecvFn = unsafe extern "C" fn(*mut c_void, *mut c_void, usize, c_int) -> c_
 type ErrnoFn = unsafe extern "C" fn() -> c_int;
 type StrerrorFn = unsafe extern "C" fn(c_int) -> *const c_char;
 type CurveKeypairFn = unsafe extern "C" fn(*mut c_char, *mut c_char) -> c_int;
+type CtxTermFn = unsafe extern "C" fn(*mut c_void) -> c_int;
+type CloseFn = unsafe extern "C" fn(*mut c_void) -> c_int;
 type HasFn = unsafe extern "C" fn(*const c_char) -> c_int;
 
 /// The libzmq functions the tools call, from `libzmq.so.5`.
@@ -56,6 +59,8 @@ struct Api {
     strerror: StrerrorFn,
     curve_keypair: CurveKeypairFn,
     has: HasFn,
+    close: CloseFn,
+    ctx_term: CtxTermFn,
 }
 
 fn api() -> &'static Api {
@@ -93,6 +98,8 @@ fn api() -> &'static Api {
                 strerror: std::mem::transmute::<*mut c_void, StrerrorFn>(sym(c"zmq_strerror")),
                 curve_keypair: std::mem::transmute::<*mut c_void, CurveKeypairFn>(sym(c"zmq_curve_keypair")),
                 has: std::mem::transmute::<*mut c_void, HasFn>(sym(c"zmq_has")),
+                close: std::mem::transmute::<*mut c_void, CloseFn>(sym(c"zmq_close")),
+                ctx_term: std::mem::transmute::<*mut c_void, CtxTermFn>(sym(c"zmq_ctx_term")),
             }
         }
     })
@@ -108,7 +115,7 @@ fn check(rc: c_int, what: &str) -> c_int {
     rc
 }
 
-/// One socket of the system libzmq (the context is never terminated: the tool exits).
+/// One socket of the system libzmq.
 struct Socket(*mut c_void);
 
 // SAFETY: a libzmq socket may move between threads (it is used by one at a time); the ZAP
@@ -159,6 +166,13 @@ impl Socket {
         );
     }
 
+    /// Receives one frame into `buf`; its full size, or `None` once the context ends.
+    fn try_recv(&self, buf: &mut [u8]) -> Option<usize> {
+        // SAFETY: the socket is live; libzmq writes at most `buf.len()` octets.
+        let rc = unsafe { (api().recv)(self.0, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        usize::try_from(rc).ok()
+    }
+
     /// Receives one frame into `buf`; returns its full size.
     fn recv(&self, buf: &mut [u8]) -> usize {
         // SAFETY: the socket is live; libzmq writes at most `buf.len()` octets.
@@ -166,6 +180,17 @@ impl Socket {
             unsafe { (api().recv)(self.0, buf.as_mut_ptr().cast(), buf.len(), 0) },
             "zmq_recv",
         ) as usize
+    }
+
+    fn last_endpoint(&self) -> String {
+        let mut buf = [0u8; 256];
+        let mut len = buf.len();
+        // SAFETY: the socket is live; libzmq writes at most `len` octets (a C string).
+        check(
+            unsafe { (api().getsockopt)(self.0, ZMQ_LAST_ENDPOINT, buf.as_mut_ptr().cast(), &mut len) },
+            "zmq_getsockopt",
+        );
+        String::from_utf8_lossy(&buf[..len.saturating_sub(1)]).into_owned()
     }
 
     fn more(&self) -> bool {
@@ -180,9 +205,34 @@ impl Socket {
     }
 }
 
+/// A tool's socket and its context: closed and terminated when dropped, which is when
+/// libzmq sends what it still holds (a REP's last reply) within the linger.
+struct Tool {
+    ctx: *mut c_void,
+    socket: Socket,
+}
+
+impl std::ops::Deref for Tool {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        &self.socket
+    }
+}
+
+impl Drop for Tool {
+    fn drop(&mut self) {
+        let api = api();
+        // SAFETY: the socket and context are live, and neither is used after this.
+        unsafe {
+            (api.close)(self.socket.0);
+            (api.ctx_term)(self.ctx);
+        }
+    }
+}
+
 /// A socket of `kind` on a new context, secured as the environment asks, bound or
 /// connected to `address`.
-fn open(kind: c_int, bind: bool, address: &str) -> Socket {
+fn open(kind: c_int, bind: bool, address: &str) -> Tool {
     let api = api();
     // SAFETY: zmq_has takes a NUL-terminated string.
     if unsafe { (api.has)(c"curve".as_ptr()) } == 0 {
@@ -220,11 +270,15 @@ fn open(kind: c_int, bind: bool, address: &str) -> Socket {
             zap.endpoint("inproc://zeromq.zap.01", true);
             std::thread::spawn(move || {
                 let mut buf = vec![0u8; 512];
-                loop {
+                // Until zmq_ctx_term makes the receive fail; then the socket closes, which
+                // the termination waits for.
+                'serve: loop {
                     let mut request = Vec::new();
                     loop {
-                        let n = zap.recv(&mut buf).min(buf.len());
-                        request.push(buf[..n].to_vec());
+                        let Some(n) = zap.try_recv(&mut buf) else {
+                            break 'serve;
+                        };
+                        request.push(buf[..n.min(buf.len())].to_vec());
                         if !zap.more() {
                             break;
                         }
@@ -234,11 +288,13 @@ fn open(kind: c_int, bind: bool, address: &str) -> Socket {
                         zap.send(frame, if i + 1 < reply.len() { ZMQ_SNDMORE } else { 0 });
                     }
                 }
+                // SAFETY: the socket is live and not used after this.
+                unsafe { (self::api().close)(zap.0) };
             });
         }
     }
     s.endpoint(address, bind);
-    s
+    Tool { ctx, socket: s }
 }
 
 /// libzmq's `local_thr`.
@@ -288,4 +344,53 @@ pub fn remote_lat(args: &PerfArgs) {
         let _ = histogram.record(t0.elapsed().as_nanos() as u64);
     }
     print_latency(args.message_size, args.count, start.elapsed(), &histogram);
+}
+
+/// `count` connections to a REP server of `ctx`-less libzmq, each a new REQ socket that
+/// connects, does one round trip and closes (linger 0); the server runs in a thread. With
+/// `curve`, each is a CURVE handshake (one client key pair for all, as options give it).
+/// Returns the time the `count` took.
+pub fn handshake_round_trips(count: usize, curve: bool) -> std::time::Duration {
+    let api = api();
+    // SAFETY: zmq_ctx_new has no preconditions.
+    let ctx = unsafe { (api.ctx_new)() };
+    let server_keys = curve.then(ringmq::CurveKeyPair::generate);
+    let client_keys = ringmq::CurveKeyPair::generate();
+    let server = Socket::new(ctx, ZMQ_REP);
+    if let Some(keys) = &server_keys {
+        server.set_int(ZMQ_CURVE_SERVER, 1);
+        server.set(ZMQ_CURVE_SECRETKEY, keys.secret.expose());
+    }
+    server.endpoint("tcp://127.0.0.1:*", true);
+    let endpoint = server.last_endpoint();
+    let serving = std::thread::spawn(move || {
+        let mut buf = [0u8; 16];
+        for _ in 0..count {
+            server.recv(&mut buf);
+            server.send(b"y", 0);
+        }
+        server
+    });
+    let ctx_addr = ctx as usize;
+    let start = Instant::now();
+    for _ in 0..count {
+        let client = Socket::new(ctx_addr as *mut c_void, ZMQ_REQ);
+        client.set_int(ZMQ_LINGER, 0);
+        if let Some(keys) = &server_keys {
+            client.set(ZMQ_CURVE_SERVERKEY, keys.public.as_bytes());
+            client.set(ZMQ_CURVE_PUBLICKEY, client_keys.public.as_bytes());
+            client.set(ZMQ_CURVE_SECRETKEY, client_keys.secret.expose());
+        }
+        client.endpoint(&endpoint, false);
+        client.send(b"x", 0);
+        let mut buf = [0u8; 16];
+        client.recv(&mut buf);
+        // SAFETY: the socket is live and not used after this.
+        unsafe { (api.close)(client.0) };
+    }
+    let elapsed = start.elapsed();
+    let server = serving.join().unwrap_or_else(|_| die("server", "panicked"));
+    // SAFETY: the socket is live and not used after this.
+    unsafe { (api.close)(server.0) };
+    elapsed
 }

@@ -185,6 +185,10 @@ impl From<FrameError> for ProtocolError {
     }
 }
 
+fn early_message() -> ProtocolError {
+    ProtocolError::Malformed("message frame before the handshake completed".into())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Greeting,
@@ -227,7 +231,9 @@ impl Connection {
         let mechanism = Mechanism::new(&config.security, &config.zap);
         let handshake_deadline = config.handshake_timeout.map(|t| now + t);
         Self {
-            decoder: FrameDecoder::with_pool(config.max_msg_size, MAX_COMMAND_SIZE, bodies),
+            // No message frame may come before the handshake is done: one is refused from
+            // its header (a MAXMSGSIZE of 0 until then), before any of its body is held.
+            decoder: FrameDecoder::with_pool(Some(0), MAX_COMMAND_SIZE, bodies),
             mechanism,
             cipher: None,
             config,
@@ -379,14 +385,15 @@ impl Connection {
         input: &[u8],
         now: Instant,
     ) -> Result<(usize, Option<Event>), ProtocolError> {
-        let (used, frame) = self.decoder.decode(input)?;
+        let (used, frame) = self.decoder.decode(input).map_err(|e| match e {
+            FrameError::MessageTooLarge { .. } => early_message(),
+            other => other.into(),
+        })?;
         let Some(frame) = frame else {
             return Ok((used, None));
         };
         let DecodedFrame::Command(body) = frame else {
-            return Err(ProtocolError::Malformed(
-                "message frame before the handshake completed".into(),
-            ));
+            return Err(early_message());
         };
         let (name, data) = split_handshake_command(&body)?;
         let ours = self.our_metadata();
@@ -415,6 +422,7 @@ impl Connection {
             } => {
                 let peer = self.check_peer(metadata, user_id)?;
                 self.cipher = cipher;
+                self.decoder.set_max_msg_size(self.config.max_msg_size);
                 self.phase = Phase::Traffic;
                 self.handshake_deadline = None;
                 self.next_ping = self.config.heartbeat_interval.map(|ivl| now + ivl);
@@ -863,6 +871,27 @@ mod tests {
         let mut at_cap = Vec::new();
         encode_command("X-PAD", &vec![0; MAX_COMMAND_SIZE as usize - 6], &mut at_cap);
         assert!(feed(&mut b, &at_cap, now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_message_frame_in_the_handshake_is_refused_from_its_header() {
+        // A peer announcing a 100 MiB message before READY is refused at once: nothing of
+        // it is held (it used to reserve up to 8 MiB ahead of its bytes).
+        let now = Instant::now();
+        let mut c = Connection::new(config(SocketType::Pull), now);
+        let mut input = our_greeting("NULL", false).to_vec();
+        input.push(0x02);
+        input.extend_from_slice(&(100u64 << 20).to_be_bytes());
+        input.extend_from_slice(&[0; 1000]);
+        assert_eq!(feed(&mut c, &input, now), Err(early_message()));
+        assert_eq!(c.buffered_octets(), c.owed.len());
+        // After the handshake MAXMSGSIZE is the socket's again (unlimited here).
+        let (mut a, mut b, now) = pair(SocketType::Push, SocketType::Pull);
+        let mut batch = WriteBatch::new();
+        a.encode_message(&Msg::from(vec![1u8; 100_000]), &mut batch);
+        assert!(
+            matches!(&feed(&mut b, &batch.to_vec(), now).unwrap()[..], [Event::Message(m)] if m.len() == 100_000)
+        );
     }
 
     #[test]

@@ -108,6 +108,11 @@ impl FrameDecoder {
         }
     }
 
+    /// Changes MAXMSGSIZE for the frames after the one being received.
+    pub fn set_max_msg_size(&mut self, max_msg_size: Option<u64>) {
+        self.max_msg_size = max_msg_size;
+    }
+
     /// Octets held for the frame being received (its buffer's capacity).
     pub fn buffered_octets(&self) -> usize {
         match &self.state {
