@@ -29,12 +29,15 @@
 
 pub use bytes::Bytes;
 pub use ringmq_sockets::{
-    AsyncSocket, Attached, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair, CurvePublicKey, CurveSecretKey,
-    Error, Flags, Mechanism, Msg, PollEvents, PollItem, Result, SharedSocket, Socket, SocketType,
-    StatsSnapshot, curve_keypair, curve_public, poll, proxy,
+    AsyncSocket, Attached, Authenticator, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair, CurvePublicKey,
+    CurveSecretKey, Error, Flags, Mechanism, Msg, PollEvents, PollItem, Result, SharedSocket, Socket,
+    SocketType, StatsSnapshot, curve_keypair, curve_public, poll, proxy,
 };
 
 pub mod socket_types;
+
+/// The authenticator and CZMQ's zcert certificates (see [`Authenticator`]).
+pub use ringmq_sockets::auth;
 
 /// Z85 (ZeroMQ RFC 32), as `zmq_z85_encode` and `zmq_z85_decode`: four octets to five
 /// printable characters, the form ZeroMQ gives CURVE keys.

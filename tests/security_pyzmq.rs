@@ -357,3 +357,147 @@ fn a_ringmq_client_with_the_wrong_server_key_delivers_nothing_to_pyzmq() {
     drop((push, good));
     term_within(ctx, Duration::from_secs(10));
 }
+
+/// pyzmq's `zmq.auth.create_certificates` in `dir`: (public z85, secret z85) of `name`, as
+/// pyzmq reads its own files back.
+fn py_certificate(dir: &std::path::Path, name: &str) -> (String, String) {
+    let script = "import sys, zmq.auth as a\npub, sec = a.create_certificates(sys.argv[1], sys.argv[2])\np, s = a.load_certificate(sec)\nprint(p.decode()); print(s.decode())";
+    let out = Command::new("python3")
+        .args(["-c", script, dir.to_str().unwrap(), name])
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines().map(str::to_owned);
+    (lines.next().unwrap(), lines.next().unwrap())
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ringmq-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn zcert_certificates_interchange_with_pyzmq() {
+    use ringmq::auth::zcert::Certificate;
+    let dir = temp_dir("zcert");
+    // pyzmq's files, read by ringmq.
+    let (public, secret) = py_certificate(&dir, "py");
+    let theirs = Certificate::load(&dir.join("py.key_secret")).unwrap();
+    assert_eq!(theirs.public.to_z85(), public);
+    assert_eq!(&*theirs.secret.unwrap().to_z85(), &secret);
+    assert_eq!(
+        Certificate::load(&dir.join("py.key")).unwrap().public.to_z85(),
+        public
+    );
+    // ringmq's files, read by pyzmq.
+    let ours = Certificate::generate();
+    ours.save(&dir.join("ours")).unwrap();
+    let script = "import sys, zmq.auth as a\np, s = a.load_certificate(sys.argv[1])\nprint(p.decode()); print(s.decode())";
+    let path = dir.join("ours.key_secret");
+    let out = Command::new("python3")
+        .args(["-c", script, path.to_str().unwrap()])
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], ours.public.to_z85());
+    assert_eq!(lines[1], &*ours.secret.as_ref().unwrap().to_z85());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_authenticator_admits_pyzmq_clients_from_a_certificate_directory() {
+    let dir = temp_dir("certs");
+    let (_public, alice_secret) = py_certificate(&dir, "alice");
+    let server_keys = CurveKeyPair::generate();
+    let ctx = context();
+    let auth = ringmq::Authenticator::start(&ctx).unwrap();
+    auth.configure_curve_certificates("*", &dir).unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.set_curve_server(true).unwrap();
+    pull.set_curve_secretkey(server_keys.secret.expose()).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.last_endpoint();
+    let base = [
+        ("PEER_BIG", "1".to_owned()),
+        ("PEER_CURVE_SERVER_KEY", server_keys.public.to_z85()),
+    ];
+    // A stranger (a fresh key pair) is refused; alice, whose certificate is in the
+    // directory, is served.
+    let stranger = Peer::start("push", "connect", &endpoint, COUNT, &base);
+    pull.set_rcvtimeo(1500).unwrap();
+    assert!(pull.recv(Flags::NONE).is_err(), "a stranger delivered a message");
+    let mut alice_env = base.to_vec();
+    alice_env.push(("PEER_CURVE_CLIENT_SECRET", alice_secret));
+    let alice = Peer::start("push", "connect", &endpoint, COUNT, &alice_env);
+    pull.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    for i in 0..COUNT {
+        assert_eq!(recv_parts(&mut pull), message(i));
+    }
+    alice.finish();
+    stranger.kill();
+    drop((pull, auth));
+    term_within(ctx, Duration::from_secs(10));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_authenticator_checks_plain_users_from_a_password_file_and_addresses() {
+    let dir = temp_dir("passwords");
+    let file = dir.join("passwords");
+    std::fs::write(&file, format!("# users\n{USER}={PASSWORD}\nbob=other\n")).unwrap();
+    let ctx = context();
+    let auth = ringmq::Authenticator::start(&ctx).unwrap();
+    auth.configure_plain_file("*", &file).unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.set_plain_server(true).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.last_endpoint();
+    let env = |credentials: &str| {
+        vec![
+            ("PEER_BIG", "1".to_owned()),
+            ("PEER_PLAIN_CLIENT", credentials.to_owned()),
+        ]
+    };
+    let wrong = Peer::start("push", "connect", &endpoint, COUNT, &env(&format!("{USER}:nope")));
+    pull.set_rcvtimeo(1500).unwrap();
+    assert!(
+        pull.recv(Flags::NONE).is_err(),
+        "a wrong password delivered a message"
+    );
+    let good = Peer::start(
+        "push",
+        "connect",
+        &endpoint,
+        COUNT,
+        &env(&format!("{USER}:{PASSWORD}")),
+    );
+    pull.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    for i in 0..COUNT {
+        assert_eq!(recv_parts(&mut pull), message(i));
+    }
+    good.finish();
+    wrong.kill();
+    // Loopback on the deny list: even the right password is refused from there.
+    auth.deny(["127.0.0.1"]);
+    let denied = Peer::start(
+        "push",
+        "connect",
+        &endpoint,
+        COUNT,
+        &env(&format!("{USER}:{PASSWORD}")),
+    );
+    pull.set_rcvtimeo(1500).unwrap();
+    assert!(
+        pull.recv(Flags::NONE).is_err(),
+        "a denied address delivered a message"
+    );
+    denied.kill();
+    drop((pull, auth));
+    term_within(ctx, Duration::from_secs(10));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

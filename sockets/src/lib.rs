@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod async_socket;
+pub mod auth;
 mod context;
 mod flags;
 mod kinds;
@@ -20,6 +21,7 @@ mod shared;
 mod socket;
 
 pub use async_socket::AsyncSocket;
+pub use auth::Authenticator;
 pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
