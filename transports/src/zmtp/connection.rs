@@ -23,8 +23,7 @@ use super::frame::{DecodedFrame, FrameDecoder, FrameError};
 use super::greeting::{Greeting, GreetingError, our_greeting};
 use super::limits::{MAX_COMMAND_SIZE, MAX_IDENTITY_LEN};
 use super::mechanism::{
-    AuthRequest, Mechanism, MessageCipher, Opened, Progress, Security, Verdict, ZapSettings,
-    split_handshake_command,
+    AuthRequest, Mechanism, MessageCipher, Progress, Security, Verdict, ZapSettings, split_handshake_command,
 };
 use super::owed::Owed;
 use crate::msg::Msg;
@@ -469,20 +468,10 @@ impl Connection {
     ) -> Result<(usize, Option<Event>), ProtocolError> {
         let mut used = 0;
         loop {
-            let (n, frame) = self.decoder.decode(&input[used..])?;
+            let (n, frame) = self.next_traffic_frame(&input[used..])?;
             used += n;
-            let frame = match (frame, &mut self.cipher) {
-                (None, _) => return Ok((used, None)),
-                (Some(frame), None) => frame,
-                // CURVE: each frame, message or command, is a boxed MESSAGE.
-                (Some(DecodedFrame::Message(boxed)), Some(cipher)) => match cipher.open(&boxed)? {
-                    Opened::Message(msg) => DecodedFrame::Message(msg),
-                    Opened::Command(body) => DecodedFrame::Command(body),
-                },
-                (Some(DecodedFrame::Command(boxed)), Some(cipher)) => match cipher.open(&boxed)? {
-                    Opened::Message(msg) => DecodedFrame::Message(msg),
-                    Opened::Command(body) => DecodedFrame::Command(body),
-                },
+            let Some(frame) = frame else {
+                return Ok((used, None));
             };
             match frame {
                 DecodedFrame::Message(msg) => return Ok((used, Some(Event::Message(msg)))),
@@ -496,6 +485,25 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// The next frame of the traffic. After a CURVE handshake each frame is a boxed
+    /// MESSAGE, opened straight from the receive buffer when it is whole there (no copy of
+    /// the box), else once the decoder has gathered it.
+    fn next_traffic_frame(&mut self, input: &[u8]) -> Result<(usize, Option<DecodedFrame>), ProtocolError> {
+        let Some(cipher) = &mut self.cipher else {
+            return Ok(self.decoder.decode(input)?);
+        };
+        if let Some(whole) = self.decoder.whole_frame(input)? {
+            return Ok((whole.len, Some(cipher.open(whole.body)?.into())));
+        }
+        let (n, frame) = self.decoder.decode(input)?;
+        let opened = match frame {
+            None => None,
+            Some(DecodedFrame::Message(boxed)) => Some(cipher.open(&boxed)?.into()),
+            Some(DecodedFrame::Command(boxed)) => Some(cipher.open(&boxed)?.into()),
+        };
+        Ok((n, opened))
     }
 
     fn on_command(&mut self, body: &Bytes, now: Instant) -> Result<Option<Event>, ProtocolError> {

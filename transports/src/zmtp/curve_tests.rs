@@ -201,6 +201,16 @@ fn traffic_is_boxed_both_ways_with_multipart_large_frames_and_heartbeats() {
         (&b"routing"[..], 0, &secret[..])
     );
 
+    // The same traffic arriving a few octets at a time is gathered by the decoder first,
+    // then opened: the same messages.
+    let more = encode(&mut client, &sent);
+    let mut pieces = Vec::new();
+    for piece in more.chunks(7) {
+        pieces.extend(messages(feed(&mut server, piece, now).unwrap()));
+    }
+    assert_eq!(pieces.len(), 3);
+    assert_eq!((&pieces[0][..], &pieces[2][..]), (&b"routing"[..], &secret[..]));
+
     let reply = encode(&mut server, &[Msg::from("pong")]);
     assert_eq!(
         &frames(&reply)[0].1[8..16],

@@ -31,6 +31,17 @@ pub enum DecodedFrame {
     Command(Bytes),
 }
 
+/// A frame found whole in the input by [`FrameDecoder::whole_frame`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct WholeFrame<'a> {
+    /// The flags octet.
+    pub flags: u8,
+    /// The body, where it lies in the input.
+    pub body: &'a [u8],
+    /// The octets of input it spans, header included.
+    pub len: usize,
+}
+
 /// Why a frame was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FrameError {
@@ -169,6 +180,28 @@ impl FrameDecoder {
         } else {
             DecodedFrame::Message(Msg::copy_from_slice(body).with_more(flags & FLAG_MORE != 0))
         }
+    }
+
+    /// A whole frame at the front of `input`, checked as [`decode`](Self::decode) checks it,
+    /// without copying it. `None` when part of a frame is held already or `input` does not
+    /// hold a whole one (use `decode` then).
+    pub fn whole_frame<'a>(&self, input: &'a [u8]) -> Result<Option<WholeFrame<'a>>, FrameError> {
+        if !self.at_frame_boundary() {
+            return Ok(None);
+        }
+        let Some((flags, size, header_len)) = parse_header(input) else {
+            return Ok(None);
+        };
+        self.check(flags, size)?;
+        let size = size as usize;
+        if input.len() - header_len < size {
+            return Ok(None);
+        }
+        Ok(Some(WholeFrame {
+            flags,
+            body: &input[header_len..header_len + size],
+            len: header_len + size,
+        }))
     }
 
     /// Decodes at most one frame from `input`. Returns the octets consumed and the frame if

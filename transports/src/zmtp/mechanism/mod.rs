@@ -20,7 +20,7 @@ use super::ProtocolError;
 use super::command::{Metadata, split_command};
 use super::owed::Owed;
 use crate::security::{CurveKeyPair, CurvePublicKey, CurveSecretKey, Secret};
-pub(super) use curve::{MessageCipher, Opened};
+pub(super) use curve::MessageCipher;
 
 /// A socket's security settings, as its options give them.
 #[derive(Clone, Debug, Default)]

@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use super::super::super::ProtocolError;
 use super::super::super::batch::WriteBatch;
-use super::super::super::frame::encode_frame_header;
+use super::super::super::frame::{DecodedFrame, encode_frame_header};
 use super::super::super::limits::MAX_COMMAND_SIZE;
 use super::{message_nonce, short_nonce_after};
 use crate::msg::{INLINE_CAPACITY, Msg};
@@ -174,6 +174,15 @@ impl MessageCipher {
         // Only an authentic MESSAGE moves the peer's nonce on.
         self.peer_nonce = nonce;
         Ok(opened)
+    }
+}
+
+impl From<Opened> for DecodedFrame {
+    fn from(opened: Opened) -> Self {
+        match opened {
+            Opened::Message(msg) => DecodedFrame::Message(msg),
+            Opened::Command(body) => DecodedFrame::Command(body),
+        }
     }
 }
 

@@ -28,7 +28,7 @@ mod cipher;
 mod client;
 mod server;
 
-pub(in crate::zmtp) use cipher::{Direction, MessageCipher, Opened};
+pub(in crate::zmtp) use cipher::{Direction, MessageCipher};
 pub(in crate::zmtp) use client::Client;
 pub(in crate::zmtp) use server::Server;
 
