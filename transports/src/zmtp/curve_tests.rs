@@ -436,3 +436,36 @@ fn an_initiate_above_the_command_cap_is_refused_from_its_header() {
     input.extend_from_slice(&(MAX_COMMAND_SIZE + 1).to_be_bytes());
     assert!(feed(&mut server, &input, now).is_err());
 }
+
+#[test]
+fn a_zmtp_3_0_peer_gets_subscriptions_as_boxed_messages() {
+    let keys = keys();
+    let now = Instant::now();
+    let mut sub = Connection::new(
+        client_config(SocketType::Sub, keys.server.public, &keys.client),
+        now,
+    );
+    let mut publisher = Connection::new(server_config(SocketType::Pub, &keys.server), now);
+    let mut to_sub = control(&mut publisher);
+    // The publisher says it speaks ZMTP 3.0 (libzmq's downgrade_sub then applies).
+    to_sub[11] = 0;
+    feed(&mut publisher, &control(&mut sub), now).unwrap();
+    for _ in 0..3 {
+        feed(&mut sub, &to_sub, now).unwrap();
+        let events = feed(&mut publisher, &control(&mut sub), now).unwrap();
+        for event in events {
+            if let Event::Authenticate(request) = event {
+                publisher.authenticated(accept("alice")(&request), now).unwrap();
+            }
+        }
+        to_sub = control(&mut publisher);
+    }
+    feed(&mut sub, &to_sub, now).unwrap();
+    assert!(sub.is_ready() && publisher.is_ready());
+    assert_eq!(sub.peer_version(), (3, 0));
+    let wire = encode(&mut sub, &[Msg::subscription(true, b"ticks")]);
+    match &feed(&mut publisher, &wire, now).unwrap()[..] {
+        [Event::Message(m)] => assert_eq!(&m[..], b"\x01ticks"),
+        other => panic!("{other:?}"),
+    }
+}
