@@ -161,3 +161,47 @@ fn an_omq_client_with_the_wrong_server_key_delivers_nothing() {
     drop(pull);
     term_within(ctx, Duration::from_secs(10));
 }
+
+#[test]
+fn omq_plain_clients_checked_by_ringmqs_authenticator() {
+    let ctx = context();
+    let auth = ringmq::Authenticator::start(&ctx).unwrap();
+    auth.configure_plain("*", [("admin".to_owned(), "secret".to_owned())].into());
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.set_plain_server(true).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint: Endpoint = pull.last_endpoint().parse().unwrap();
+    let rt = runtime();
+    let (wrong, right) = rt.block_on(async {
+        (
+            omq_tokio::Socket::new(OmqType::Push, Options::default().plain_client("admin", "guess")),
+            omq_tokio::Socket::new(OmqType::Push, Options::default().plain_client("admin", "secret")),
+        )
+    });
+    rt.block_on(async {
+        wrong.connect(endpoint.clone()).await.unwrap();
+        let _ = tokio::time::timeout(Duration::from_millis(200), wrong.send(omq_message(1))).await;
+        right.connect(endpoint).await.unwrap();
+        for i in 0..COUNT {
+            right.send(omq_message(i)).await.unwrap();
+        }
+    });
+    // The runtime must run for omq.rs to write: drive it while ringmq receives.
+    let driver = std::thread::spawn(move || {
+        rt.block_on(async {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), wrong.close()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), right.close()).await;
+        })
+    });
+    for i in 0..COUNT {
+        assert_eq!(
+            recv_parts(&mut pull),
+            message(i),
+            "message {i}: only the right password's"
+        );
+    }
+    driver.join().unwrap();
+    drop((pull, auth));
+    term_within(ctx, Duration::from_secs(10));
+}
