@@ -91,15 +91,6 @@ def secure(ctx, s):
     return None
 
 
-def send(s, parts):
-    """Sends a multipart message once the socket can take it. Waiting in poll rather than
-    in a blocking send lets an authenticator thread of this process answer the ZAP
-    requests of the handshake the send waits for (a blocking REQ send did not)."""
-    if not s.poll(10000, zmq.POLLOUT):
-        sys.exit("cannot send: no peer within 10 s")
-    s.send_multipart(parts)
-
-
 def main():
     role, mode, endpoint, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     ctx = zmq.Context()
@@ -138,13 +129,13 @@ def main():
                 break
     for i in range(count):
         if role == "push":
-            send(s, message(i))
+            s.send_multipart(message(i))
         elif role == "pull":
             got = s.recv_multipart()
             if got != message(i):
                 sys.exit(f"pull: message {i} differs: {got[:2]}")
         elif role == "req":
-            send(s, message(i))
+            s.send_multipart(message(i))
             reply = s.recv_multipart()
             if reply != list(reversed(message(i))):
                 sys.exit(f"req: reply {i} differs: {reply[-1:]}")
@@ -152,9 +143,9 @@ def main():
             request = s.recv_multipart()
             if request != message(i):
                 sys.exit(f"rep: request {i} differs: {request[:2]}")
-            send(s, list(reversed(request)))
+            s.send_multipart(list(reversed(request)))
         elif role == "dealer":
-            send(s, message(i))
+            s.send_multipart(message(i))
             reply = s.recv_multipart()
             if reply != list(reversed(message(i))):
                 sys.exit(f"dealer: reply {i} differs: {reply[-1:]}")
@@ -162,14 +153,14 @@ def main():
             peer, *request = s.recv_multipart()
             if request != message(i):
                 sys.exit(f"router: request {i} differs: {request[:2]}")
-            send(s, [peer] + list(reversed(request)))
+            s.send_multipart([peer] + list(reversed(request)))
         elif role == "sub":
             got = s.recv_multipart()
             if got != [b"keep", str(i).encode()]:
                 sys.exit(f"sub: message {i} differs: {got}")
         elif role == "xpub":
-            send(s, [b"drop", str(i).encode()])
-            send(s, [b"keep", str(i).encode()])
+            s.send_multipart([b"drop", str(i).encode()])
+            s.send_multipart([b"keep", str(i).encode()])
     s.close()
     if auth is not None:
         auth.stop()
