@@ -93,9 +93,7 @@ fn configs(curve: bool) -> (ZmtpConfig, ZmtpConfig) {
             server_key: server_keys.public,
             keys: CurveKeyPair::generate(),
         };
-        server.security = Security::CurveServer {
-            secret: server_keys.secret,
-        };
+        server.security = Security::CurveServer { keys: server_keys };
     } else {
         client.security = Security::PlainClient {
             username: bytes::Bytes::from_static(b"user"),

@@ -116,11 +116,17 @@ impl SocketOptions {
                 username: self.plain_username.clone(),
                 password: self.plain_password.clone(),
             },
-            (Mechanism::Curve, true) => Security::CurveServer {
-                secret: self.curve_secret_key.clone().ok_or_else(|| {
+            (Mechanism::Curve, true) => {
+                let secret = self.curve_secret_key.clone().ok_or_else(|| {
                     Error::InvalidArgument("a CURVE server needs ZMQ_CURVE_SECRETKEY".into())
-                })?,
-            },
+                })?;
+                Security::CurveServer {
+                    keys: CurveKeyPair {
+                        public: secret.public_key(),
+                        secret,
+                    },
+                }
+            }
             (Mechanism::Curve, false) => {
                 let server_key = self.curve_server_key.ok_or_else(|| {
                     Error::InvalidArgument("a CURVE client needs ZMQ_CURVE_SERVERKEY".into())

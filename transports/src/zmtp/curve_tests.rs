@@ -42,9 +42,7 @@ fn client_config(t: SocketType, server_key: CurvePublicKey, keys: &CurveKeyPair)
 
 fn server_config(t: SocketType, keys: &CurveKeyPair) -> Arc<ZmtpConfig> {
     let mut cfg = ZmtpConfig::new(t);
-    cfg.security = Security::CurveServer {
-        secret: keys.secret.clone(),
-    };
+    cfg.security = Security::CurveServer { keys: keys.clone() };
     cfg.heartbeat_interval = Some(Duration::from_secs(1));
     Arc::new(cfg)
 }

@@ -19,7 +19,7 @@ use bytes::Bytes;
 use super::ProtocolError;
 use super::command::{Metadata, split_command};
 use super::owed::Owed;
-use crate::security::{CurveKeyPair, CurvePublicKey, CurveSecretKey, Secret};
+use crate::security::{CurveKeyPair, CurvePublicKey, Secret};
 pub(super) use curve::MessageCipher;
 
 /// A socket's security settings, as its options give them.
@@ -44,10 +44,11 @@ pub enum Security {
         /// CURVE_PUBLICKEY and CURVE_SECRETKEY: who we are to the server.
         keys: CurveKeyPair,
     },
-    /// CURVE, as the server with this secret key (CURVE_SECRETKEY).
+    /// CURVE, as the server with this key pair (CURVE_SECRETKEY and its public key, which
+    /// the vouch names; derived once, not per connection).
     CurveServer {
-        /// Our long-term secret key.
-        secret: CurveSecretKey,
+        /// Our long-term key pair.
+        keys: CurveKeyPair,
     },
 }
 
@@ -163,8 +164,8 @@ impl Mechanism {
             Security::CurveClient { server_key, keys } => {
                 Mechanism::CurveClient(Box::new(curve::Client::new(*server_key, keys.clone())))
             }
-            Security::CurveServer { secret } => {
-                Mechanism::CurveServer(Box::new(curve::Server::new(secret.clone(), zap)))
+            Security::CurveServer { keys } => {
+                Mechanism::CurveServer(Box::new(curve::Server::new(keys.clone(), zap)))
             }
         }
     }

@@ -20,8 +20,11 @@ const INITIATE_NONCE: u64 = 2;
 
 #[derive(Debug)]
 enum State {
-    /// HELLO is owed or sent; WELCOME is expected.
-    HelloSent,
+    /// The server's greeting is not in yet.
+    Starting,
+    /// HELLO is owed or sent; WELCOME is expected. The key C' and S share, agreed once
+    /// for both HELLO and WELCOME.
+    HelloSent(SharedKey),
     /// INITIATE is owed or sent; READY is expected.
     InitiateSent(SharedKey),
     /// The handshake is over.
@@ -46,18 +49,14 @@ impl Client {
             long_term,
             short_public,
             short_secret,
-            state: State::HelloSent,
+            state: State::Starting,
         }
     }
 
     pub(in crate::zmtp) fn start(&mut self, owed: &mut Owed) -> Result<Progress, ProtocolError> {
-        let signature = nacl::seal(
-            &[0; 64],
-            &message_nonce(b"CurveZMQHELLO---", HELLO_NONCE),
-            self.server_key.as_bytes(),
-            &self.short_secret,
-        )
-        .map_err(|_| cryptographic("the server key is not a usable Curve25519 key"))?;
+        let long_key = SharedKey::new(self.server_key.as_bytes(), &self.short_secret)
+            .map_err(|_| cryptographic("the server key is not a usable Curve25519 key"))?;
+        let signature = long_key.seal(&message_nonce(b"CurveZMQHELLO---", HELLO_NONCE), &[0; 64]);
         let mut hello = Vec::with_capacity(HELLO_DATA_LEN);
         hello.extend_from_slice(&[1, 0]);
         hello.extend_from_slice(&[0; 72]);
@@ -66,6 +65,7 @@ impl Client {
         hello.extend_from_slice(&signature);
         debug_assert_eq!(hello.len(), HELLO_DATA_LEN);
         owed.handshake_command("HELLO", &hello);
+        self.state = State::HelloSent(long_key);
         Ok(Progress::Continue)
     }
 
@@ -77,8 +77,8 @@ impl Client {
         ours: &Metadata,
     ) -> Result<Progress, ProtocolError> {
         match (&self.state, name) {
-            (State::HelloSent, b"WELCOME") => {
-                let key = self.on_welcome(data, owed, ours)?;
+            (State::HelloSent(long_key), b"WELCOME") => {
+                let key = self.on_welcome(long_key, data, owed, ours)?;
                 self.state = State::InitiateSent(key);
                 Ok(Progress::Continue)
             }
@@ -105,17 +105,19 @@ impl Client {
     }
 
     /// Opens WELCOME, queues INITIATE, and returns the key shared with S'.
-    fn on_welcome(&self, data: &[u8], owed: &mut Owed, ours: &Metadata) -> Result<SharedKey, ProtocolError> {
+    fn on_welcome(
+        &self,
+        long_key: &SharedKey,
+        data: &[u8],
+        owed: &mut Owed,
+        ours: &Metadata,
+    ) -> Result<SharedKey, ProtocolError> {
         if data.len() != WELCOME_DATA_LEN {
             return Err(malformed("a CURVE WELCOME is 168 octets"));
         }
-        let welcome = nacl::open(
-            &data[16..],
-            &long_nonce(b"WELCOME-", &data[..16]),
-            self.server_key.as_bytes(),
-            &self.short_secret,
-        )
-        .map_err(|_| cryptographic("WELCOME's box did not open"))?;
+        let welcome = long_key
+            .open(&long_nonce(b"WELCOME-", &data[..16]), &data[16..])
+            .map_err(|_| cryptographic("WELCOME's box did not open"))?;
         let server_short: [u8; KEY_LEN] = welcome[..32].try_into().expect("32 octets");
         let cookie = &welcome[32..128];
         let key = SharedKey::new(&server_short, &self.short_secret)

@@ -13,7 +13,7 @@ use super::{
     COOKIE_LEN, Direction, HELLO_DATA_LEN, INITIATE_DATA_MIN, MessageCipher, cryptographic, long_nonce,
     message_nonce, short_nonce_after,
 };
-use crate::security::CurveSecretKey;
+use crate::security::CurveKeyPair;
 use crate::security::nacl::{self, KEY_LEN, SharedKey};
 use crate::zmtp::ProtocolError;
 
@@ -44,7 +44,7 @@ enum State {
 /// The server's side of one connection.
 #[derive(Debug)]
 pub(in crate::zmtp) struct Server {
-    secret: CurveSecretKey,
+    long_term: CurveKeyPair,
     zap: ZapSettings,
     short_public: [u8; KEY_LEN],
     short_secret: Zeroizing<[u8; KEY_LEN]>,
@@ -52,10 +52,10 @@ pub(in crate::zmtp) struct Server {
 }
 
 impl Server {
-    pub(in crate::zmtp) fn new(secret: CurveSecretKey, zap: &ZapSettings) -> Self {
+    pub(in crate::zmtp) fn new(long_term: CurveKeyPair, zap: &ZapSettings) -> Self {
         let (short_public, short_secret) = nacl::keypair();
         Self {
-            secret,
+            long_term,
             zap: zap.clone(),
             short_public,
             short_secret,
@@ -102,15 +102,14 @@ impl Server {
         }
         let client_short: [u8; KEY_LEN] = data[74..106].try_into().expect("32 octets");
         let hello_nonce = short_nonce_after(&data[106..114], 0)?;
+        // C' and s share one key for HELLO and WELCOME: agreed once.
+        let long_key = SharedKey::new(&client_short, self.long_term.secret.expose())
+            .map_err(|_| cryptographic("the client's short-term key is not usable"))?;
         // A box we can open proves the client knows our public key; its content (zeros) is
         // not checked, as libzmq does not.
-        nacl::open(
-            &data[114..],
-            &message_nonce(b"CurveZMQHELLO---", hello_nonce),
-            &client_short,
-            self.secret.expose(),
-        )
-        .map_err(|_| cryptographic("HELLO's box did not open (the client has another server key)"))?;
+        long_key
+            .open(&message_nonce(b"CurveZMQHELLO---", hello_nonce), &data[114..])
+            .map_err(|_| cryptographic("HELLO's box did not open (the client has another server key)"))?;
 
         // The cookie: C' and s' under a key of this connection's own.
         let mut cookie_key = Zeroizing::new([0u8; KEY_LEN]);
@@ -132,13 +131,7 @@ impl Server {
         welcome_plaintext.extend_from_slice(&cookie_box);
         let mut welcome_nonce = [0u8; 16];
         nacl::random_bytes(&mut welcome_nonce);
-        let welcome_box = nacl::seal(
-            &welcome_plaintext,
-            &long_nonce(b"WELCOME-", &welcome_nonce),
-            &client_short,
-            self.secret.expose(),
-        )
-        .map_err(|_| cryptographic("the client's short-term key is not usable"))?;
+        let welcome_box = long_key.seal(&long_nonce(b"WELCOME-", &welcome_nonce), &welcome_plaintext);
         let mut welcome = Vec::with_capacity(16 + welcome_box.len());
         welcome.extend_from_slice(&welcome_nonce);
         welcome.extend_from_slice(&welcome_box);
@@ -189,7 +182,7 @@ impl Server {
             &self.short_secret,
         )
         .map_err(|_| cryptographic("INITIATE's vouch did not open"))?;
-        if vouch[..32] != client_short || vouch[32..] != self.secret.public_key().as_bytes()[..] {
+        if vouch[..32] != client_short || vouch[32..] != self.long_term.public.as_bytes()[..] {
             return Err(cryptographic("the vouch is for another connection"));
         }
         let metadata = Metadata::parse(&plaintext[128..]).map_err(malformed)?;
