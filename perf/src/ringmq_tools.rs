@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
-use ringmq::{Context, Flags, Msg, PollEvents, PollItem, Socket, SocketType, poll};
+use ringmq::{Authenticator, Context, Flags, Msg, PollEvents, PollItem, Socket, SocketType, poll};
 
-use crate::security::{ToolSecurity, zap_reply};
+use crate::security::ToolSecurity;
 use crate::{InprocArgs, PerfArgs, check_size, die, latency_histogram, print_latency, print_throughput};
 
 /// How the tools run ringmq: `RINGMQ_MODE=attached` in the environment runs the tool's
@@ -27,23 +27,26 @@ fn zerocopy_threshold() -> Option<i32> {
 }
 
 /// Applies the security the environment asks for ([`crate::security`]); a PLAIN server gets
-/// a ZAP handler on `ctx`, which ends with the context.
-fn secure(ctx: &Context, s: &mut Socket, bind: bool) {
+/// an authenticator on `ctx` admitting that user, to keep while the socket serves.
+fn secure(ctx: &Context, s: &mut Socket, bind: bool) -> Option<Authenticator> {
     let fail = |e| die("security option", e);
     match ToolSecurity::from_env(bind) {
-        ToolSecurity::Null => {}
+        ToolSecurity::Null => None,
         ToolSecurity::CurveServer { secret_z85 } => {
             s.set_curve_server(true).unwrap_or_else(fail);
             s.set_curve_secretkey(secret_z85.as_bytes()).unwrap_or_else(fail);
+            None
         }
         ToolSecurity::CurveClient { server_key_z85 } => {
             // No key pair of its own: the socket makes a fresh one.
             s.set_curve_serverkey(server_key_z85.as_bytes())
                 .unwrap_or_else(fail);
+            None
         }
         ToolSecurity::PlainClient { user, password } => {
             s.set_plain_username(&user).unwrap_or_else(fail);
             s.set_plain_password(&password).unwrap_or_else(fail);
+            None
         }
         ToolSecurity::PlainServer { user, password } => {
             if attached_mode() {
@@ -53,20 +56,9 @@ fn secure(ctx: &Context, s: &mut Socket, bind: bool) {
                 );
             }
             s.set_plain_server(true).unwrap_or_else(fail);
-            let mut zap = ctx.socket(SocketType::Rep).unwrap_or_else(|e| die("socket", e));
-            zap.bind("inproc://zeromq.zap.01")
-                .unwrap_or_else(|e| die("bind", e));
-            std::thread::spawn(move || {
-                while let Ok(request) = zap.recv_multipart(Flags::NONE) {
-                    let request: Vec<Vec<u8>> = request.iter().map(|m| m.to_vec()).collect();
-                    if zap
-                        .send_multipart(zap_reply(&request, &user, &password), Flags::NONE)
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
+            let auth = Authenticator::start(ctx).unwrap_or_else(|e| die("Authenticator::start", e));
+            auth.configure_plain("*", [(user, password)].into());
+            Some(auth)
         }
     }
 }
@@ -75,7 +67,7 @@ fn secure(ctx: &Context, s: &mut Socket, bind: bool) {
 /// [`attached_mode`] says, with the security the environment asks for.
 fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut Socket)) {
     let setup = |ctx: &Context, s: &mut Socket| {
-        secure(ctx, s, bind);
+        let auth = secure(ctx, s, bind);
         if let Some(threshold) = zerocopy_threshold() {
             s.set_zerocopy_threshold(threshold)
                 .unwrap_or_else(|e| die("set_zerocopy_threshold", e));
@@ -85,6 +77,7 @@ fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut 
         } else {
             s.connect(address).unwrap_or_else(|e| die("connect", e));
         }
+        auth
     };
     if attached_mode() {
         let ctx = Context::builder()
@@ -93,17 +86,18 @@ fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut 
             .unwrap_or_else(|e| die("Context::new", e));
         ctx.run_attached(|shard| {
             let mut s = shard.socket(t).unwrap_or_else(|e| die("socket", e));
-            setup(&ctx, &mut s);
+            let auth = setup(&ctx, &mut s);
             body(&mut s);
+            drop(auth);
         })
         .unwrap_or_else(|e| die("run_attached", e));
         let _ = ctx.term();
     } else {
         let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
         let mut s = ctx.socket(t).unwrap_or_else(|e| die("socket", e));
-        setup(&ctx, &mut s);
+        let auth = setup(&ctx, &mut s);
         body(&mut s);
-        drop(s);
+        drop((s, auth));
         let _ = ctx.term();
     }
 }

@@ -45,15 +45,11 @@ impl ToolSecurity {
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
     }
-
-    /// `true` for NULL.
-    pub fn is_null(&self) -> bool {
-        *self == ToolSecurity::Null
-    }
 }
 
 /// The answer of a ZAP handler that admits `user`/`password` over PLAIN only, to a request's
-/// frames (RFC 27): version, request id, status, text, User-Id, metadata.
+/// frames (RFC 27): version, request id, status, text, User-Id, metadata. For the libzmq
+/// twins' handler (ringmq's tools use `ringmq::Authenticator`).
 pub fn zap_reply(request: &[Vec<u8>], user: &str, password: &str) -> Vec<Vec<u8>> {
     let admitted = request.len() == 8
         && request[5] == b"PLAIN"
