@@ -117,6 +117,18 @@ fn py_keypair() -> (String, String) {
     (public, secret)
 }
 
+/// Receives a message from a pyzmq PUSH client that ZAP admitted as `user`: every frame
+/// says so (the User-Id property) and says where it came from.
+fn recv_from_user(pull: &mut Socket, user: &str) -> Vec<Vec<u8>> {
+    let frames = pull.recv_multipart(Flags::NONE).expect("recv_multipart");
+    for f in &frames {
+        assert_eq!(f.gets("User-Id"), Some(user), "{f:?}");
+        assert_eq!(f.gets("Socket-Type"), Some("PUSH"));
+        assert_eq!(f.gets("Peer-Address"), Some("127.0.0.1"));
+    }
+    frames.iter().map(|m| m.to_vec()).collect()
+}
+
 /// ringmq's side of one exchange with a peer.py `role`.
 fn exchange(ours: &mut Socket, role: &str, i: usize) {
     let mut reversed = message(i);
@@ -241,6 +253,26 @@ fn plain_with_pyzmq_pub_sub_both_ways() {
 
 /// A ringmq PULL server that refused `bad_env`'s pyzmq PUSH still serves a good one, and
 /// nothing of the refused one arrives.
+/// The User-Id a ZAP handler (a plain REP socket) gave a pyzmq client is on every frame it
+/// sends, for CURVE and PLAIN.
+#[test]
+fn user_id_from_zap_is_seen_on_messages_from_pyzmq() {
+    for (mechanism, user) in [(Mechanism::Curve, "curve-user"), (Mechanism::Plain, USER)] {
+        let ctx = context();
+        zap_handler(&ctx, None);
+        let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+        let env = secure(&mut pull, mechanism, true);
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let peer = Peer::start("push", "connect", &pull.last_endpoint(), COUNT, &env);
+        for i in 0..COUNT {
+            assert_eq!(recv_from_user(&mut pull, user), message(i), "{mechanism:?}");
+        }
+        peer.finish();
+        drop(pull);
+        term_within(ctx, Duration::from_secs(10));
+    }
+}
+
 fn refused_then_served(
     configure: impl FnOnce(&mut Socket, &Context) -> (Vec<(&'static str, String)>, Vec<(&'static str, String)>),
 ) {
@@ -412,7 +444,7 @@ fn zcert_certificates_interchange_with_pyzmq() {
 #[test]
 fn the_authenticator_admits_pyzmq_clients_from_a_certificate_directory() {
     let dir = temp_dir("certs");
-    let (_public, alice_secret) = py_certificate(&dir, "alice");
+    let (alice_public, alice_secret) = py_certificate(&dir, "alice");
     let server_keys = CurveKeyPair::generate();
     let ctx = context();
     let auth = ringmq::Authenticator::start(&ctx).unwrap();
@@ -436,7 +468,8 @@ fn the_authenticator_admits_pyzmq_clients_from_a_certificate_directory() {
     let alice = Peer::start("push", "connect", &endpoint, COUNT, &alice_env);
     pull.set_rcvtimeo(TIMEOUT_MS).unwrap();
     for i in 0..COUNT {
-        assert_eq!(recv_parts(&mut pull), message(i));
+        // The authenticator names a CURVE client by its public key, as pyzmq's does.
+        assert_eq!(recv_from_user(&mut pull, &alice_public), message(i));
     }
     alice.finish();
     stranger.kill();
@@ -478,7 +511,7 @@ fn the_authenticator_checks_plain_users_from_a_password_file_and_addresses() {
     );
     pull.set_rcvtimeo(TIMEOUT_MS).unwrap();
     for i in 0..COUNT {
-        assert_eq!(recv_parts(&mut pull), message(i));
+        assert_eq!(recv_from_user(&mut pull, USER), message(i));
     }
     good.finish();
     wrong.kill();

@@ -3,11 +3,20 @@
 //! Small bodies are stored inline (like libzmq's "very small messages"), so sending or
 //! receiving a short frame allocates nothing; larger ones are a `Bytes`, shared without
 //! copying. Either way the API is the same: a byte slice and a MORE flag.
+//!
+//! A frame received over a ZMTP connection also carries its connection's properties
+//! ([`Msg::gets`], libzmq's `zmq_msg_gets`): one shared, reference-counted list per
+//! connection, so a frame grows by a pointer and not by its properties.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 
-/// Bodies up to this many bytes are kept inline in the `Msg` itself.
-pub const INLINE_CAPACITY: usize = 70;
+use crate::zmtp::Metadata;
+
+/// Bodies up to this many bytes are kept inline in the `Msg` itself (62 keeps a `Msg` at
+/// 80 octets with the properties pointer beside it).
+pub const INLINE_CAPACITY: usize = 62;
 
 #[derive(Clone)]
 enum Body {
@@ -31,6 +40,9 @@ pub struct Msg {
     flags: u8,
     /// SERVER / PEER: the peer a message came from or goes to (0 = none).
     routing_id: u32,
+    /// The properties of the connection the frame came from (`None` for frames made here
+    /// and those of inproc peers, as in libzmq).
+    properties: Option<Arc<Metadata>>,
 }
 
 /// Another frame of the same message follows.
@@ -40,6 +52,9 @@ const FLAG_ROUTING_ID: u8 = 2;
 /// The frame is a subscription in the `\x01topic` / `\x00topic` form: a ZMTP 3.1 peer gets
 /// it as a SUBSCRIBE / CANCEL command, an older one as this message.
 const FLAG_SUBSCRIPTION: u8 = 4;
+/// Not a frame: the properties of the connection whose frames follow in the pipe, which
+/// the socket's end of the pipe takes out and puts on each of those frames.
+const FLAG_PROPERTIES: u8 = 8;
 
 impl Msg {
     /// An empty frame.
@@ -51,6 +66,7 @@ impl Msg {
             },
             flags: 0,
             routing_id: 0,
+            properties: None,
         }
     }
 
@@ -71,6 +87,7 @@ impl Msg {
             body,
             flags: 0,
             routing_id: 0,
+            properties: None,
         }
     }
 
@@ -176,6 +193,70 @@ impl Msg {
         msg
     }
 
+    /// The value of the property `name` of the connection this frame came from, as text
+    /// (libzmq's `zmq_msg_gets`): `Socket-Type`, `Identity` (also asked as `Routing-Id`),
+    /// `User-Id` (set by the ZAP handler that admitted the peer), `Peer-Address` (the peer's
+    /// IP address; `localhost:UID:GID:PID` for ipc), and every property the peer sent in its
+    /// READY or INITIATE. Names compare without regard to case (RFC 23). `None` if the frame
+    /// has no such property, if its value is not UTF-8 (see [`property`](Self::property)),
+    /// or if the frame came from no connection (made here, or from an inproc peer).
+    ///
+    /// ```
+    /// use ringmq_transports::Msg;
+    /// assert_eq!(Msg::from("made here").gets("Socket-Type"), None);
+    /// ```
+    pub fn gets(&self, name: &str) -> Option<&str> {
+        self.property(name).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The value of the property `name` as octets (see [`gets`](Self::gets)).
+    pub fn property(&self, name: &str) -> Option<&[u8]> {
+        let properties = self.properties.as_deref()?;
+        let alias = if name.eq_ignore_ascii_case("Routing-Id") {
+            "Identity"
+        } else {
+            name
+        };
+        properties.get(alias).map(|v| &v[..])
+    }
+
+    /// All properties of the connection this frame came from (see [`gets`](Self::gets)).
+    pub fn properties(&self) -> Option<&Metadata> {
+        self.properties.as_deref()
+    }
+
+    /// Gives this frame the connection properties `other` carries (a socket that makes a
+    /// frame for what it received, such as ROUTER's routing-id frame, uses it).
+    pub fn copy_properties_from(&mut self, other: &Msg) {
+        self.properties.clone_from(&other.properties);
+    }
+
+    /// A pipe's announcement that the frames after it come from a connection with these
+    /// properties (never seen by applications: the socket's end of the pipe takes it out).
+    pub(crate) fn properties_marker(properties: Arc<Metadata>) -> Self {
+        let mut marker = Self::new();
+        marker.flags = FLAG_PROPERTIES;
+        marker.properties = Some(properties);
+        marker
+    }
+
+    /// `true` for a [`properties_marker`](Self::properties_marker).
+    #[inline]
+    pub(crate) fn is_properties_marker(&self) -> bool {
+        self.flags & FLAG_PROPERTIES != 0
+    }
+
+    /// The properties a marker carries.
+    pub(crate) fn take_properties(&mut self) -> Option<Arc<Metadata>> {
+        self.properties.take()
+    }
+
+    /// Puts the connection's properties on a received frame.
+    #[inline]
+    pub(crate) fn set_properties(&mut self, properties: &Arc<Metadata>) {
+        self.properties = Some(Arc::clone(properties));
+    }
+
     /// The body as `Bytes` (a copy for inline bodies, which are small; free otherwise).
     pub fn into_bytes(self) -> Bytes {
         match self.body {
@@ -266,6 +347,7 @@ impl From<Bytes> for Msg {
                 body: Body::Shared(b),
                 flags: 0,
                 routing_id: 0,
+                properties: None,
             }
         }
     }

@@ -25,6 +25,7 @@ use ringmq_engine::{ShardRef, TaskId};
 
 use crate::msg::Msg;
 use crate::pipe_ends::{FrameReader, FrameWriter, direction};
+use crate::zmtp::Metadata;
 
 /// Identifies a pipe within its socket (unique per process).
 pub type PipeId = u64;
@@ -228,11 +229,13 @@ pub fn pipe(
             peer: PeerLink::Session(shared.clone()),
             out: to_peer_w,
             inp: to_socket_r,
+            properties: None,
         },
         ShardPipe {
             shared,
             out: to_peer_r,
             inp: to_socket_w,
+            stamp: None,
         },
     )
 }
@@ -246,6 +249,9 @@ pub struct SocketPipe {
     peer: PeerLink,
     out: FrameWriter,
     inp: FrameReader,
+    /// The properties of the connection whose frames are being read, from the last marker
+    /// (see [`ShardPipe::announce_properties`]); put on every frame read.
+    properties: Option<Arc<Metadata>>,
 }
 
 /// Who holds the other end of a socket's pipe, and so how it is woken.
@@ -325,16 +331,43 @@ impl SocketPipe {
         true
     }
 
-    /// Takes the next incoming frame.
+    /// Takes the next incoming frame, with its connection's properties on it.
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
-        self.inp.read()
+        loop {
+            let mut msg = self.inp.read()?;
+            if msg.is_properties_marker() {
+                self.adopt_properties(msg);
+                continue;
+            }
+            if let Some(properties) = &self.properties {
+                msg.set_properties(properties);
+            }
+            return Some(msg);
+        }
     }
 
-    /// `true` if an incoming frame is waiting.
+    /// A marker says whose frames follow: a new connection of this pipe's peer.
+    #[cold]
+    fn adopt_properties(&mut self, mut marker: Msg) {
+        self.properties = marker.take_properties();
+    }
+
+    /// `true` if an incoming frame is waiting (a properties marker alone is no frame: it is
+    /// taken out here, so a reader told "readable" finds a frame).
     #[inline]
     pub fn has_incoming(&mut self) -> bool {
-        self.inp.has_data()
+        loop {
+            match self.inp.next_is_properties_marker() {
+                None => return false,
+                Some(false) => return true,
+                Some(true) => {
+                    if let Some(marker) = self.inp.read() {
+                        self.adopt_properties(marker);
+                    }
+                }
+            }
+        }
     }
 
     /// Counts what was read against RCVHWM; wakes the peer if it waits for room.
@@ -362,7 +395,7 @@ impl SocketPipe {
             for _ in 0..8 {
                 std::hint::spin_loop();
             }
-            if self.inp.has_data() {
+            if self.has_incoming() {
                 return true;
             }
         }
@@ -427,6 +460,7 @@ pub fn inproc_pipe(a: InprocSide, b: InprocSide) -> (SocketPipe, SocketPipe) {
         }),
         out,
         inp,
+        properties: None,
     };
     let a_end = end(0, a.origin, true, a_to_b_w, b_to_a_r, b.inbox);
     let b_end = end(1, b.origin, false, b_to_a_w, a_to_b_r, a.inbox);
@@ -509,6 +543,9 @@ pub struct ShardPipe {
     shared: Arc<PipeShared>,
     out: FrameReader,
     inp: FrameWriter,
+    /// CONFLATE: the connection's properties, put on each frame written (the slot keeps
+    /// only the newest frame, so a marker would not survive).
+    stamp: Option<Arc<Metadata>>,
 }
 
 impl ShardPipe {
@@ -558,8 +595,24 @@ impl ShardPipe {
 
     /// Queues one incoming frame.
     #[inline]
-    pub fn write(&mut self, msg: Msg) {
+    pub fn write(&mut self, mut msg: Msg) {
+        if let Some(properties) = &self.stamp {
+            msg.set_properties(properties);
+        }
         self.inp.write(msg);
+    }
+
+    /// Says that the frames written from now on come from a connection with these
+    /// properties: a marker in the queue, which the socket's end takes out and puts on each
+    /// frame after it (on the application thread, so the shard never touches the reference
+    /// count the application's frames share). Call it between messages. A marker counts as
+    /// one message against RCVHWM, like the routing-id frame written beside it.
+    pub fn announce_properties(&mut self, properties: Arc<Metadata>) {
+        if self.inp.keeps_markers() {
+            self.inp.write(Msg::properties_marker(properties));
+        } else {
+            self.stamp = Some(properties);
+        }
     }
 
     /// Publishes complete incoming messages; tells the socket if it waits for them.
@@ -694,6 +747,39 @@ mod tests {
         }
         sender.join().unwrap();
         assert_eq!(expected, MESSAGES);
+    }
+
+    /// A properties marker is no frame: a reader never sees it, `has_incoming` is false
+    /// while only a marker waits, and each frame after it carries its properties until the
+    /// next marker.
+    #[test]
+    fn inproc_ends_take_properties_markers_out_and_put_them_on_frames() {
+        let (mut writer, mut reader) = inproc_pipe(
+            side(Some(SocketInbox::new()), 0),
+            side(Some(SocketInbox::new()), 0),
+        );
+        let properties = |value: &str| {
+            let mut m = Metadata::new();
+            m.push("X-Connection", value.to_owned());
+            Arc::new(m)
+        };
+        writer.write(Msg::properties_marker(properties("first")));
+        writer.flush();
+        assert!(!reader.has_incoming(), "a marker alone is nothing to read");
+        assert!(reader.read().is_none());
+        writer.write(Msg::from("a").with_more(true));
+        writer.write(Msg::from("b"));
+        writer.write(Msg::properties_marker(properties("second")));
+        writer.write(Msg::from("c"));
+        writer.flush();
+        assert!(reader.has_incoming());
+        let got: Vec<(Vec<u8>, Option<String>)> = std::iter::from_fn(|| reader.read())
+            .map(|m| (m.to_vec(), m.gets("X-Connection").map(str::to_owned)))
+            .collect();
+        let expected = [("a", "first"), ("b", "first"), ("c", "second")]
+            .map(|(body, conn)| (body.as_bytes().to_vec(), Some(conn.to_owned())));
+        assert_eq!(got, expected);
+        reader.release();
     }
 
     /// An end made before its socket existed (connect before bind) learns at adoption

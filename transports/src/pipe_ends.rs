@@ -73,6 +73,12 @@ impl FrameWriter {
         }
     }
 
+    /// `false` for a conflating slot, where a properties marker would be overwritten by the
+    /// next frame.
+    pub(crate) fn keeps_markers(&self) -> bool {
+        matches!(self, FrameWriter::Queue(_))
+    }
+
     pub(crate) fn set_hwm(&mut self, hwm: usize) {
         if let FrameWriter::Queue(w) = self {
             w.set_hwm(hwm);
@@ -94,6 +100,17 @@ impl FrameReader {
         match self {
             FrameReader::Queue(r) => r.has_data(),
             FrameReader::Latest(r) => r.has_data(),
+        }
+    }
+
+    /// `Some(true)` if the next frame is a connection's properties marker, `Some(false)` if
+    /// it is a frame, `None` if nothing waits. A conflating slot never holds a marker (its
+    /// writer puts the properties on each frame instead, see [`FrameWriter::keeps_markers`]).
+    #[inline]
+    pub(crate) fn next_is_properties_marker(&mut self) -> Option<bool> {
+        match self {
+            FrameReader::Queue(r) => r.peek_with(Msg::is_properties_marker),
+            FrameReader::Latest(r) => r.has_data().then_some(false),
         }
     }
 

@@ -218,7 +218,8 @@ impl SocketKind for Router {
                 // The peer reconnected and announced itself again: its id stays as it was.
                 continue;
             }
-            let id = Msg::from(self.ids.id_of(idx)).with_more(true);
+            let mut id = Msg::from(self.ids.id_of(idx)).with_more(true);
+            id.copy_properties_from(&msg);
             self.prefetched = Some(msg);
             self.more_in = true;
             return Ok(id);

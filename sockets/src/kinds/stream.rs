@@ -111,8 +111,10 @@ impl SocketKind for Stream {
         let Some((idx, data)) = self.fq.recv(pipes) else {
             return Err(RecvError::WouldBlock);
         };
+        let mut id = Msg::from(self.ids.id_of(idx)).with_more(true);
+        id.copy_properties_from(&data);
         self.prefetched = Some(data.with_more(false));
-        Ok(Msg::from(self.ids.id_of(idx)).with_more(true))
+        Ok(id)
     }
 
     fn has_out(&mut self, _pipes: &mut Pipes) -> bool {

@@ -292,9 +292,18 @@ impl ConnIo {
         SendDone::Settled(settled)
     }
 
-    /// The peer's IP address, as ZAP's address frame carries it ("" for ipc://).
-    pub(super) fn peer_ip(&self) -> String {
-        sys::peer_addr(self.fd.as_raw_fd()).map_or_else(String::new, |a| a.ip().to_string())
+    /// The peer's address as libzmq gives it in ZAP requests and the `Peer-Address`
+    /// property: the IP address for tcp (no port), `localhost:UID:GID:PID` for ipc (the
+    /// credentials of the peer process, as libzmq on Linux), "" if unknown.
+    pub(super) fn peer_address(&self) -> String {
+        let fd = self.fd.as_raw_fd();
+        if let Some(addr) = sys::peer_addr(fd) {
+            return addr.ip().to_string();
+        }
+        match sys::peer_credentials(fd) {
+            Some((uid, gid, pid)) if self.is_unix() => format!("localhost:{uid}:{gid}:{pid}"),
+            _ => String::new(),
+        }
     }
 
     /// `true` for an ipc:// (Unix-domain) connection.

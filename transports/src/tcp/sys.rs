@@ -356,6 +356,28 @@ pub fn peer_addr(fd: RawFd) -> Option<SocketAddr> {
     if rc == 0 { to_socket_addr(&raw) } else { None }
 }
 
+/// The uid, gid and pid of the process at the other end of a connected Unix-domain socket
+/// (SO_PEERCRED: what it was when it connected).
+pub fn peer_credentials(fd: RawFd) -> Option<(u32, u32, i32)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `cred`.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    (rc == 0).then_some((cred.uid, cred.gid, cred.pid))
+}
+
 /// A listening socket on `addr` (SO_REUSEADDR like libzmq; dual-stack when binding the IPv6
 /// wildcard), and the address it actually got (with the ephemeral port filled in).
 pub fn listen(addr: &SocketAddr, backlog: i32) -> io::Result<(OwnedFd, SocketAddr)> {

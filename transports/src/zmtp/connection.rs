@@ -23,7 +23,8 @@ use super::frame::{DecodedFrame, FrameDecoder, FrameError};
 use super::greeting::{Greeting, GreetingError, our_greeting};
 use super::limits::{MAX_COMMAND_SIZE, MAX_IDENTITY_LEN};
 use super::mechanism::{
-    AuthRequest, Mechanism, MessageCipher, Progress, Security, Verdict, ZapSettings, split_handshake_command,
+    Accepted, AuthRequest, Mechanism, MessageCipher, Progress, Security, Verdict, ZapSettings,
+    split_handshake_command,
 };
 use super::owed::Owed;
 use crate::msg::Msg;
@@ -81,10 +82,12 @@ pub struct PeerInfo {
     pub routing_id: Option<Bytes>,
     /// The peer's (major, minor) ZMTP version.
     pub version: (u8, u8),
-    /// All metadata properties the peer sent, and those its ZAP handler added.
+    /// All metadata properties the peer sent (in READY, or INITIATE for CURVE and PLAIN).
     pub metadata: Metadata,
     /// The User-Id the ZAP handler gave the peer, if one was asked.
     pub user_id: Option<Bytes>,
+    /// The properties the ZAP handler added for the peer (its reply's metadata frame).
+    pub zap_metadata: Metadata,
 }
 
 /// Something the connection reports to its driver.
@@ -416,10 +419,10 @@ impl Connection {
             Progress::Authenticate(request) => Ok(Some(Event::Authenticate(request))),
             Progress::Ready {
                 metadata,
-                user_id,
+                zap,
                 cipher,
             } => {
-                let peer = self.check_peer(metadata, user_id)?;
+                let peer = self.check_peer(metadata, zap)?;
                 self.cipher = cipher;
                 self.decoder.set_max_msg_size(self.config.max_msg_size);
                 self.phase = Phase::Traffic;
@@ -430,7 +433,7 @@ impl Connection {
         }
     }
 
-    fn check_peer(&mut self, metadata: Metadata, user_id: Option<Bytes>) -> Result<PeerInfo, ProtocolError> {
+    fn check_peer(&mut self, metadata: Metadata, zap: Accepted) -> Result<PeerInfo, ProtocolError> {
         let ours = self.config.socket_type;
         let Some(raw_type) = metadata.get("Socket-Type") else {
             return Err(ProtocolError::Malformed("READY without a Socket-Type".into()));
@@ -457,7 +460,8 @@ impl Connection {
             routing_id,
             version: self.peer_version,
             metadata,
-            user_id,
+            user_id: zap.user_id,
+            zap_metadata: zap.metadata,
         })
     }
 
@@ -1005,7 +1009,7 @@ mod tests {
                 assert_eq!(theirs.socket_type, SocketType::Pull);
                 assert_eq!(peer.socket_type, SocketType::Push);
                 assert_eq!(peer.user_id.as_deref(), Some(&b"admin"[..]));
-                assert_eq!(peer.metadata.get("X-Role").map(|v| &v[..]), Some(&b"ops"[..]));
+                assert_eq!(peer.zap_metadata.get("X-Role").map(|v| &v[..]), Some(&b"ops"[..]));
                 assert!(theirs.user_id.is_none());
             }
             other => panic!("{other:?}"),

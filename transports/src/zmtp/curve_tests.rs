@@ -148,7 +148,7 @@ fn the_handshake_is_libzmqs_and_zap_is_asked_about_the_clients_key() {
     };
     assert_eq!(peer.socket_type, SocketType::Dealer);
     assert_eq!(peer.user_id.as_deref(), Some(&b"alice"[..]));
-    assert_eq!(peer.metadata.get("X-Role").map(|v| &v[..]), Some(&b"ops"[..]));
+    assert_eq!(peer.zap_metadata.get("X-Role").map(|v| &v[..]), Some(&b"ops"[..]));
     let ready = control(&mut server);
     let [(_, body)] = &frames(&ready)[..] else {
         panic!()

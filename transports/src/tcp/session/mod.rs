@@ -18,6 +18,7 @@ mod dial;
 mod input;
 mod linger;
 mod output;
+mod properties;
 mod zap;
 
 use std::os::fd::OwnedFd;
@@ -368,6 +369,7 @@ impl Session {
                 version: (0, 0),
                 metadata: Metadata::new(),
                 user_id: None,
+                zap_metadata: Metadata::new(),
             };
             if let Err(reason) = self.on_handshake_done(peer) {
                 return self.fail(cx, &reason);
@@ -381,6 +383,7 @@ impl Session {
     /// Handshaking → Up: the peer is known; an accepted peer (or any peer of an IMMEDIATE
     /// connect) gets its pipe now. Fails if the socket stopped wanting this peer meanwhile.
     fn on_handshake_done(&mut self, peer: PeerInfo) -> Result<(), String> {
+        let properties = self.connection_properties(&peer);
         let routing_id = self
             .options
             .zmtp
@@ -391,15 +394,17 @@ impl Session {
             Role::Dial(dialer) => match dialer.handshake_done(self.options.reconnect_ivl)? {
                 PipeFor::New(handout) => {
                     // IMMEDIATE: every connection brings a fresh pipe (and a fresh peer).
-                    let pipe = hand_out_pipe(self.me, &self.shard, &self.options, handout, true, routing_id);
+                    let first = (properties, routing_id);
+                    let pipe = hand_out_pipe(self.me, &self.shard, &self.options, handout, true, first);
                     self.pipe = Some(pipe);
                 }
                 PipeFor::Held { reconnected } => {
                     if let Some(p) = self.pipe.as_mut() {
+                        p.announce_properties(properties);
                         if let Some(id) = routing_id {
                             p.write(id);
-                            p.flush();
                         }
+                        p.flush();
                         if reconnected {
                             // Subscribers send their subscriptions again to the new connection.
                             p.notify_reconnected();
@@ -414,7 +419,8 @@ impl Session {
                 if listener_closed.load(Ordering::Acquire) {
                     return Err("listener closed during the handshake".into());
                 }
-                let pipe = hand_out_pipe(self.me, &self.shard, &self.options, handout, false, routing_id);
+                let first = (properties, routing_id);
+                let pipe = hand_out_pipe(self.me, &self.shard, &self.options, handout, false, first);
                 self.pipe = Some(pipe);
             }
         }
@@ -695,7 +701,7 @@ fn hand_out_pipe(
     options: &TcpOptions,
     handout: &PipeHandout,
     connected: bool,
-    routing_id: Option<Msg>,
+    (properties, routing_id): (Arc<Metadata>, Option<Msg>),
 ) -> ShardPipe {
     let (socket_end, mut shard_end) = pipe(
         handout.inbox.clone(),
@@ -705,10 +711,11 @@ fn hand_out_pipe(
         connected,
     );
     shard_end.bind_session(me);
+    shard_end.announce_properties(properties);
     if let Some(id) = routing_id {
         shard_end.write(id);
-        shard_end.flush();
     }
+    shard_end.flush();
     // If the socket is closed, the inbox drops the pipe at once, and the wake-up that drop
     // sends finds this session registered.
     handout.inbox.post(SocketEvent::Attached(Box::new(socket_end)));

@@ -36,7 +36,11 @@ impl Session {
         let Some(handler) = handler else {
             return self.apply_verdict(Verdict::NoHandler, now);
         };
-        let address = self.link.open_conn().map(|c| c.io.peer_ip()).unwrap_or_default();
+        let address = self
+            .link
+            .open_conn()
+            .map(|c| c.io.peer_address())
+            .unwrap_or_default();
         let unlimited = PipeLimits {
             sndhwm: 0,
             rcvhwm: 0,

@@ -133,11 +133,11 @@ pub(super) enum Progress {
     Continue,
     /// The socket's ZAP handler must decide before the handshake goes on.
     Authenticate(AuthRequest),
-    /// The handshake completed: the peer's metadata, the User-Id ZAP gave it, and (CURVE)
-    /// the boxing of the traffic.
+    /// The handshake completed: the peer's metadata, what ZAP gave it (User-Id and
+    /// properties), and (CURVE) the boxing of the traffic.
     Ready {
         metadata: Metadata,
-        user_id: Option<Bytes>,
+        zap: Accepted,
         cipher: Option<MessageCipher>,
     },
 }
@@ -239,11 +239,11 @@ pub(super) fn split_handshake_command(body: &[u8]) -> Result<(&[u8], &[u8]), Pro
     split_command(body).map_err(|e| ProtocolError::Malformed(e.into()))
 }
 
-/// The User-Id and properties an accepting verdict gave.
+/// The User-Id and properties an accepting verdict gave (nothing without a ZAP handler).
 #[derive(Debug, Default)]
 pub(super) struct Accepted {
-    user_id: Option<Bytes>,
-    metadata: Metadata,
+    pub(super) user_id: Option<Bytes>,
+    pub(super) metadata: Metadata,
 }
 
 /// Applies libzmq's rules to a verdict: 200 accepts; 300 closes without a word (a
@@ -271,14 +271,6 @@ fn judge(
             Err(ProtocolError::AuthenticationFailed(status))
         }
     }
-}
-
-/// The peer's metadata with what ZAP added for it (ZAP's properties come after the peer's).
-fn with_zap_metadata(mut peer: Metadata, accepted: &Accepted) -> Metadata {
-    for (name, value) in accepted.metadata.iter() {
-        peer.push(name, value.clone());
-    }
-    peer
 }
 
 fn error_reason(data: &[u8]) -> String {

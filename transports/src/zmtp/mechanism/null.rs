@@ -4,7 +4,7 @@
 
 use super::super::command::Metadata;
 use super::super::owed::Owed;
-use super::{Accepted, AuthRequest, Progress, Verdict, ZapSettings, judge, malformed, with_zap_metadata};
+use super::{Accepted, AuthRequest, Progress, Verdict, ZapSettings, judge, malformed};
 use crate::zmtp::ProtocolError;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -88,8 +88,8 @@ impl Null {
 
     fn ready(&mut self, metadata: Metadata) -> Progress {
         Progress::Ready {
-            metadata: with_zap_metadata(metadata, &self.accepted),
-            user_id: self.accepted.user_id.take(),
+            metadata,
+            zap: std::mem::take(&mut self.accepted),
             cipher: None,
         }
     }

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 use super::super::command::Metadata;
 use super::super::owed::Owed;
-use super::{Accepted, AuthRequest, Progress, Verdict, judge, malformed, unexpected, with_zap_metadata};
+use super::{Accepted, AuthRequest, Progress, Verdict, judge, malformed, unexpected};
 use crate::security::Secret;
 use crate::zmtp::ProtocolError;
 
@@ -66,7 +66,7 @@ impl Client {
             }
             (ClientState::InitiateSent, b"READY") => Ok(Progress::Ready {
                 metadata: Metadata::parse(data).map_err(malformed)?,
-                user_id: None,
+                zap: Accepted::default(),
                 cipher: None,
             }),
             _ => Err(unexpected(name, "the PLAIN client")),
@@ -113,8 +113,8 @@ impl Server {
                 ours.encode(&mut ready);
                 owed.handshake_command("READY", &ready);
                 Ok(Progress::Ready {
-                    metadata: with_zap_metadata(metadata, &self.accepted),
-                    user_id: self.accepted.user_id.take(),
+                    metadata,
+                    zap: std::mem::take(&mut self.accepted),
                     cipher: None,
                 })
             }

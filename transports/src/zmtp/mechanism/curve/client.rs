@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 
 use super::super::super::command::Metadata;
 use super::super::super::owed::Owed;
-use super::super::{Progress, malformed, unexpected};
+use super::super::{Accepted, Progress, malformed, unexpected};
 use super::{
     Direction, HELLO_DATA_LEN, MessageCipher, WELCOME_DATA_LEN, cryptographic, long_nonce, message_nonce,
     short_nonce_after,
@@ -96,7 +96,7 @@ impl Client {
                 self.state = State::Done;
                 Ok(Progress::Ready {
                     metadata,
-                    user_id: None,
+                    zap: Accepted::default(),
                     cipher: Some(cipher),
                 })
             }

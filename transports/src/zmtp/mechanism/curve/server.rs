@@ -6,9 +6,7 @@ use zeroize::Zeroizing;
 
 use super::super::super::command::Metadata;
 use super::super::super::owed::Owed;
-use super::super::{
-    Accepted, AuthRequest, Progress, Verdict, ZapSettings, judge, malformed, unexpected, with_zap_metadata,
-};
+use super::super::{Accepted, AuthRequest, Progress, Verdict, ZapSettings, judge, malformed, unexpected};
 use super::{
     COOKIE_LEN, Direction, HELLO_DATA_LEN, INITIATE_DATA_MIN, MessageCipher, cryptographic, long_nonce,
     message_nonce, short_nonce_after,
@@ -232,10 +230,9 @@ impl Server {
             READY_NONCE + 1,
             initiated.client_nonce,
         );
-        let mut accepted = accepted;
         Ok(Progress::Ready {
-            metadata: with_zap_metadata(initiated.metadata, &accepted),
-            user_id: accepted.user_id.take(),
+            metadata: initiated.metadata,
+            zap: accepted,
             cipher: Some(cipher),
         })
     }
