@@ -58,3 +58,8 @@ pub mod errno {
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The security guide's examples are compiled and run as doc tests.
+#[doc = include_str!("../docs/security.md")]
+#[cfg(doctest)]
+pub struct SecurityGuideDoctests;
