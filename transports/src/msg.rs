@@ -14,14 +14,27 @@ use bytes::Bytes;
 
 use crate::zmtp::Metadata;
 
-/// Bodies up to this many bytes are kept inline in the `Msg` itself (62 keeps a `Msg` at
-/// 80 octets with the properties pointer beside it).
-pub const INLINE_CAPACITY: usize = 62;
+/// Bodies up to this many bytes are kept inline in the `Msg` itself: 64 takes the common
+/// small sizes (a 64-octet message allocates nothing) and keeps a `Msg` at 80 octets with
+/// the properties pointer beside it.
+pub const INLINE_CAPACITY: usize = 64;
 
+/// A frame's storage. The flags and the routing id live in each variant, not beside the
+/// enum, so they fill the octets after the enum's tag that would otherwise be padding:
+/// that is what lets 64 octets be inline in an 80-octet `Msg`.
 #[derive(Clone)]
 enum Body {
-    Inline { len: u8, data: [u8; INLINE_CAPACITY] },
-    Shared(Bytes),
+    Inline {
+        len: u8,
+        flags: u8,
+        routing_id: u32,
+        data: [u8; INLINE_CAPACITY],
+    },
+    Shared {
+        flags: u8,
+        routing_id: u32,
+        bytes: Bytes,
+    },
 }
 
 /// One frame of a (possibly multipart) message.
@@ -36,10 +49,9 @@ enum Body {
 /// ```
 #[derive(Clone)]
 pub struct Msg {
+    /// The bytes, the flags and, for SERVER / PEER, the peer a message came from or
+    /// goes to (routing id 0 = none).
     body: Body,
-    flags: u8,
-    /// SERVER / PEER: the peer a message came from or goes to (0 = none).
-    routing_id: u32,
     /// The properties of the connection the frame came from (`None` for frames made here
     /// and those of inproc peers, as in libzmq).
     properties: Option<Arc<Metadata>>,
@@ -62,10 +74,10 @@ impl Msg {
         Self {
             body: Body::Inline {
                 len: 0,
+                flags: 0,
+                routing_id: 0,
                 data: [0; INLINE_CAPACITY],
             },
-            flags: 0,
-            routing_id: 0,
             properties: None,
         }
     }
@@ -78,15 +90,27 @@ impl Msg {
             inline[..data.len()].copy_from_slice(data);
             Body::Inline {
                 len: data.len() as u8,
+                flags: 0,
+                routing_id: 0,
                 data: inline,
             }
         } else {
-            Body::Shared(Bytes::copy_from_slice(data))
+            return Self::shared(Bytes::copy_from_slice(data));
         };
         Self {
             body,
-            flags: 0,
-            routing_id: 0,
+            properties: None,
+        }
+    }
+
+    /// A frame whose body is `bytes`, whatever its size.
+    fn shared(bytes: Bytes) -> Self {
+        Self {
+            body: Body::Shared {
+                flags: 0,
+                routing_id: 0,
+                bytes,
+            },
             properties: None,
         }
     }
@@ -95,8 +119,8 @@ impl Msg {
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match &self.body {
-            Body::Inline { len, data } => &data[..usize::from(*len)],
-            Body::Shared(b) => b,
+            Body::Inline { len, data, .. } => &data[..usize::from(*len)],
+            Body::Shared { bytes, .. } => bytes,
         }
     }
 
@@ -105,7 +129,7 @@ impl Msg {
     pub fn len(&self) -> usize {
         match &self.body {
             Body::Inline { len, .. } => usize::from(*len),
-            Body::Shared(b) => b.len(),
+            Body::Shared { bytes, .. } => bytes.len(),
         }
     }
 
@@ -118,7 +142,7 @@ impl Msg {
     /// `true` if another frame of the same message follows (libzmq's `zmq_msg_more`).
     #[inline]
     pub fn more(&self) -> bool {
-        self.flags & FLAG_MORE != 0
+        self.flags() & FLAG_MORE != 0
     }
 
     /// Sets the MORE flag.
@@ -135,11 +159,19 @@ impl Msg {
     }
 
     #[inline]
+    fn flags(&self) -> u8 {
+        match &self.body {
+            Body::Inline { flags, .. } | Body::Shared { flags, .. } => *flags,
+        }
+    }
+
+    #[inline]
     fn set_flag(&mut self, flag: u8, on: bool) {
+        let (Body::Inline { flags, .. } | Body::Shared { flags, .. }) = &mut self.body;
         if on {
-            self.flags |= flag;
+            *flags |= flag;
         } else {
-            self.flags &= !flag;
+            *flags &= !flag;
         }
     }
 
@@ -147,7 +179,7 @@ impl Msg {
     /// that ask for it, ROUTER among them, get such frames; applications never see them).
     #[inline]
     pub fn is_routing_id(&self) -> bool {
-        self.flags & FLAG_ROUTING_ID != 0
+        self.flags() & FLAG_ROUTING_ID != 0
     }
 
     /// Marks the frame as a peer's routing id (see [`is_routing_id`](Self::is_routing_id)).
@@ -161,17 +193,20 @@ impl Msg {
     /// `zmq_msg_routing_id`.
     #[inline]
     pub fn routing_id(&self) -> u32 {
-        self.routing_id
+        match &self.body {
+            Body::Inline { routing_id, .. } | Body::Shared { routing_id, .. } => *routing_id,
+        }
     }
 
     /// Sets the routing id (see [`routing_id`](Self::routing_id)).
-    pub fn set_routing_id(&mut self, routing_id: u32) {
-        self.routing_id = routing_id;
+    pub fn set_routing_id(&mut self, id: u32) {
+        let (Body::Inline { routing_id, .. } | Body::Shared { routing_id, .. }) = &mut self.body;
+        *routing_id = id;
     }
 
     /// Returns the frame with the routing id set (see [`routing_id`](Self::routing_id)).
     pub fn with_routing_id(mut self, routing_id: u32) -> Self {
-        self.routing_id = routing_id;
+        self.set_routing_id(routing_id);
         self
     }
 
@@ -180,7 +215,7 @@ impl Msg {
     /// peers and as this very message to ZMTP 3.0 peers.
     #[inline]
     pub fn is_subscription(&self) -> bool {
-        self.flags & FLAG_SUBSCRIPTION != 0
+        self.flags() & FLAG_SUBSCRIPTION != 0
     }
 
     /// A subscription (`subscribe = true`) or cancellation of `topic`, flagged as such.
@@ -235,7 +270,7 @@ impl Msg {
     /// properties (never seen by applications: the socket's end of the pipe takes it out).
     pub(crate) fn properties_marker(properties: Arc<Metadata>) -> Self {
         let mut marker = Self::new();
-        marker.flags = FLAG_PROPERTIES;
+        marker.set_flag(FLAG_PROPERTIES, true);
         marker.properties = Some(properties);
         marker
     }
@@ -243,7 +278,7 @@ impl Msg {
     /// `true` for a [`properties_marker`](Self::properties_marker).
     #[inline]
     pub(crate) fn is_properties_marker(&self) -> bool {
-        self.flags & FLAG_PROPERTIES != 0
+        self.flags() & FLAG_PROPERTIES != 0
     }
 
     /// The properties a marker carries.
@@ -260,15 +295,15 @@ impl Msg {
     /// The body as `Bytes` (a copy for inline bodies, which are small; free otherwise).
     pub fn into_bytes(self) -> Bytes {
         match self.body {
-            Body::Inline { len, data } => Bytes::copy_from_slice(&data[..usize::from(len)]),
-            Body::Shared(b) => b,
+            Body::Inline { len, data, .. } => Bytes::copy_from_slice(&data[..usize::from(len)]),
+            Body::Shared { bytes, .. } => bytes,
         }
     }
 
     /// The body as `Bytes` if it is stored as such (large bodies), without copying.
     pub fn shared_bytes(&self) -> Option<&Bytes> {
         match &self.body {
-            Body::Shared(b) => Some(b),
+            Body::Shared { bytes, .. } => Some(bytes),
             Body::Inline { .. } => None,
         }
     }
@@ -343,12 +378,7 @@ impl From<Bytes> for Msg {
         if b.len() <= INLINE_CAPACITY {
             Self::copy_from_slice(&b)
         } else {
-            Self {
-                body: Body::Shared(b),
-                flags: 0,
-                routing_id: 0,
-                properties: None,
-            }
+            Self::shared(b)
         }
     }
 }
@@ -422,6 +452,10 @@ mod tests {
     #[test]
     fn msg_stays_compact() {
         assert!(std::mem::size_of::<Msg>() <= 80, "{}", std::mem::size_of::<Msg>());
+        assert!(
+            Msg::from(vec![1u8; 64]).shared_bytes().is_none(),
+            "a 64-octet frame must not allocate"
+        );
     }
 
     #[test]
