@@ -117,11 +117,13 @@ pub mod bench;
 pub mod handshakes;
 pub mod libzmq;
 pub mod libzmq_system;
+pub mod omq_peer;
 pub mod patterns;
 pub mod plain;
 pub mod report;
 pub mod ringmq_tools;
 pub mod rss;
+pub mod rzmq_peer;
 pub mod security;
 pub mod zmqrs;
 

@@ -12,6 +12,14 @@ pub enum Impl {
     RingmqAttached,
     /// libzmq 4.3.4 through the `zmq` crate.
     Libzmq,
+    /// omq.rs (`omq-tokio`) through its blocking API, with its own I/O thread.
+    Omq,
+    /// omq.rs on one `current_thread` runtime: I/O and application on one thread.
+    OmqCurrentThread,
+    /// rzmq on tokio's multi-threaded runtime.
+    Rzmq,
+    /// rzmq with its io_uring backend (tcp only).
+    RzmqUring,
     /// zmq.rs (the `zeromq` crate, on tokio); it has no inproc.
     Zmqrs,
     /// Plain blocking stream sockets: the floor for tcp and ipc.
@@ -20,10 +28,14 @@ pub enum Impl {
 
 impl Impl {
     /// Every implementation, in the report's order.
-    pub const ALL: [Impl; 5] = [
+    pub const ALL: [Impl; 9] = [
         Impl::Ringmq,
         Impl::RingmqAttached,
         Impl::Libzmq,
+        Impl::Omq,
+        Impl::OmqCurrentThread,
+        Impl::Rzmq,
+        Impl::RzmqUring,
         Impl::Zmqrs,
         Impl::Plain,
     ];
@@ -34,6 +46,10 @@ impl Impl {
             Impl::Ringmq => "ringmq",
             Impl::RingmqAttached => "ringmq-attached",
             Impl::Libzmq => "libzmq",
+            Impl::Omq => "omq",
+            Impl::OmqCurrentThread => "omq-1thread",
+            Impl::Rzmq => "rzmq",
+            Impl::RzmqUring => "rzmq-uring",
             Impl::Zmqrs => "zmq.rs",
             Impl::Plain => "plain",
         }
@@ -45,6 +61,17 @@ impl Impl {
             Impl::RingmqAttached => "ringmq",
             other => other.name(),
         }
+    }
+
+    /// Whether this is ringmq itself (the rows the report measures against the others).
+    pub fn is_ringmq(self) -> bool {
+        matches!(self, Impl::Ringmq | Impl::RingmqAttached)
+    }
+
+    /// Whether this is another ZeroMQ implementation ("a peer": not ringmq, not plain
+    /// sockets), a candidate for the report's "vs best peer" column.
+    pub fn is_peer(self) -> bool {
+        !self.is_ringmq() && self != Impl::Plain
     }
 }
 
@@ -147,9 +174,10 @@ impl Case {
     }
 
     /// Who runs this case. zmq.rs has no inproc; attached mode changes nothing on the
-    /// inproc path (no shard is involved) and plain sockets have no inproc either; plain
-    /// streams are the floor for large messages only (one `write` per 8-byte message says
-    /// nothing about a floor).
+    /// inproc path (no shard is involved), nor does omq's single-thread mode (both ends of
+    /// an inproc pair cannot block on one thread), and plain sockets have no inproc either;
+    /// rzmq's io_uring backend serves tcp only; plain streams are the floor for large
+    /// messages only (one `write` per 8-byte message says nothing about a floor).
     ///
     /// With security, only the libraries that have it take part, over tcp and ipc (inproc has
     /// no mechanism, in libzmq either); a PLAIN server's ZAP handler needs a shard thread,
@@ -161,12 +189,13 @@ impl Case {
                 && match imp {
                     Impl::Ringmq | Impl::Libzmq => true,
                     Impl::RingmqAttached => self.security == Security::Curve,
-                    Impl::Zmqrs | Impl::Plain => false,
+                    _ => false,
                 };
         }
         match imp {
-            Impl::Ringmq | Impl::Libzmq => true,
-            Impl::Zmqrs | Impl::RingmqAttached => stream,
+            Impl::Ringmq | Impl::Libzmq | Impl::Omq | Impl::Rzmq => true,
+            Impl::Zmqrs | Impl::RingmqAttached | Impl::OmqCurrentThread => stream,
+            Impl::RzmqUring => self.transport == Transport::Tcp,
             Impl::Plain => stream && (self.kind == Kind::Latency || self.size >= 1024),
         }
     }
@@ -194,9 +223,11 @@ impl fmt::Display for Case {
     }
 }
 
-/// `8 B`, `1 KiB`, `64 KiB`, …
+/// `8 B`, `1 KiB`, `64 KiB`, `1 MiB`, …
 pub fn size_label(size: usize) -> String {
-    if size >= 1024 && size % 1024 == 0 {
+    if size >= 1 << 20 && size % (1 << 20) == 0 {
+        format!("{} MiB", size >> 20)
+    } else if size >= 1024 && size % 1024 == 0 {
         format!("{} KiB", size / 1024)
     } else {
         format!("{size} B")
@@ -227,6 +258,17 @@ mod tests {
         assert_eq!(small_inproc.tools(), ("inproc_thr", None));
         assert!(!small_inproc.runs(Impl::Zmqrs) && !small_inproc.runs(Impl::Plain));
         assert!(!small_inproc.runs(Impl::RingmqAttached));
+        assert!(small_inproc.runs(Impl::Omq) && small_inproc.runs(Impl::Rzmq));
+        assert!(!small_inproc.runs(Impl::OmqCurrentThread) && !small_inproc.runs(Impl::RzmqUring));
+        assert!(!case.runs(Impl::RzmqUring) && case.runs(Impl::OmqCurrentThread));
+        let mib = Case {
+            size: 1 << 20,
+            ..case
+        };
+        assert_eq!(
+            (mib.to_string(), mib.slug()),
+            ("ipc 1 MiB".into(), "throughput-ipc-1mib".into())
+        );
         let small_tcp = Case {
             transport: Transport::Tcp,
             ..small_inproc

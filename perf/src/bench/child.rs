@@ -3,8 +3,9 @@
 
 use std::process::exit;
 
+use crate::omq_peer::{self, OmqMode};
 use crate::security::ToolSecurity;
-use crate::{InprocArgs, PerfArgs, libzmq, libzmq_system, plain, ringmq_tools, zmqrs};
+use crate::{InprocArgs, PerfArgs, libzmq, libzmq_system, plain, ringmq_tools, rzmq_peer, zmqrs};
 
 /// Runs the tool `args` name and exits.
 pub fn run(args: &[String]) -> ! {
@@ -25,11 +26,44 @@ pub fn run(args: &[String]) -> ! {
             ("ringmq", "inproc_lat") => ringmq_tools::inproc_lat(&parsed),
             ("libzmq", "inproc_thr") => libzmq::inproc_thr(&parsed),
             ("libzmq", "inproc_lat") => libzmq::inproc_lat(&parsed),
+            ("omq", "inproc_thr") => omq_peer::inproc_thr(&parsed),
+            ("omq", "inproc_lat") => omq_peer::inproc_lat(&parsed),
+            ("rzmq", "inproc_thr") => rzmq_peer::inproc_thr(&parsed),
+            ("rzmq", "inproc_lat") => rzmq_peer::inproc_lat(&parsed),
             _ => unknown(),
         }
         exit(0);
     }
     let parsed = PerfArgs::parse(tool, "address", "count", &tool_args);
+    let omq_mode = match imp.as_str() {
+        "omq" => Some(OmqMode::IoThread),
+        "omq-1thread" => Some(OmqMode::CurrentThread),
+        _ => None,
+    };
+    if let Some(mode) = omq_mode {
+        match tool.as_str() {
+            "local_thr" => omq_peer::local_thr(mode, &parsed),
+            "remote_thr" => omq_peer::remote_thr(mode, &parsed),
+            "local_lat" => omq_peer::local_lat(mode, &parsed),
+            "remote_lat" => omq_peer::remote_lat(mode, &parsed),
+            _ => unknown(),
+        }
+        exit(0);
+    }
+    if let Some(uring) = match imp.as_str() {
+        "rzmq" => Some(false),
+        "rzmq-uring" => Some(true),
+        _ => None,
+    } {
+        match tool.as_str() {
+            "local_thr" => rzmq_peer::local_thr(uring, &parsed),
+            "remote_thr" => rzmq_peer::remote_thr(uring, &parsed),
+            "local_lat" => rzmq_peer::local_lat(uring, &parsed),
+            "remote_lat" => rzmq_peer::remote_lat(uring, &parsed),
+            _ => unknown(),
+        }
+        exit(0);
+    }
     // With security, libzmq is the system's (the `zmq` crate's build has no CURVE).
     let secured = ToolSecurity::requested();
     let run: fn(&PerfArgs) = match (imp.as_str(), tool.as_str()) {

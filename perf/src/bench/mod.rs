@@ -10,3 +10,8 @@ pub mod distributions;
 pub mod results;
 pub mod runner;
 pub mod table;
+
+/// The other implementations' versions, for the report's heading (keep in step with
+/// `perf/Cargo.toml`).
+pub const PEERS: &str =
+    "libzmq 4.3.4 (zmq crate), omq.rs 0.33 (omq-tokio), rzmq 0.5.28, zmq.rs 0.7 (zeromq crate)";

@@ -50,8 +50,9 @@ pub fn count_for(calibration: &Sample, budget: Duration) -> u64 {
 }
 
 /// Runs `case` for `imp` with `count` messages (or round trips); a round trip's
-/// distribution goes to `hgrm`.
-pub fn measure(imp: Impl, case: &Case, count: u64, hgrm: &Path) -> Sample {
+/// distribution goes to `hgrm`. `Err` says why a run failed (a tool that exited with an
+/// error, timed out or printed no numbers); both tools are gone by then.
+pub fn measure(imp: Impl, case: &Case, count: u64, hgrm: &Path) -> Result<Sample, String> {
     let (local_tool, remote_tool) = case.tools();
     let deadline = Instant::now() + Duration::from_secs(300);
     let output = match remote_tool {
@@ -59,49 +60,70 @@ pub fn measure(imp: Impl, case: &Case, count: u64, hgrm: &Path) -> Sample {
             spawn(imp, local_tool, None, case, count, hgrm),
             deadline,
             local_tool,
-        ),
+        )?,
         Some(remote_tool) => {
             let endpoint = Endpoint::new(case.transport);
             let address = endpoint.address();
-            let local = spawn(imp, local_tool, Some(&address), case, count, hgrm);
+            let mut local = spawn(imp, local_tool, Some(&address), case, count, hgrm);
             // Plain sockets' connecting side retries until the other listens; a library's
             // would wait a reconnect interval, so wait until the listener is up instead (a
             // probe connection the library simply sees close).
-            if imp != Impl::Plain {
-                endpoint.wait_listening(imp, local_tool);
+            if imp != Impl::Plain
+                && let Err(e) = endpoint.wait_listening(local_tool)
+            {
+                stop(&mut local);
+                return Err(e);
             }
             let mut remote = spawn(imp, remote_tool, Some(&address), case, count, hgrm);
             match case.kind {
-                Kind::Latency => {
-                    let remote_out = wait_output(remote, deadline, remote_tool);
-                    wait_output(local, deadline, local_tool);
-                    remote_out
-                }
+                Kind::Latency => match wait_output(remote, deadline, remote_tool) {
+                    Ok(out) => {
+                        wait_output(local, deadline, local_tool)?;
+                        out
+                    }
+                    Err(e) => {
+                        stop(&mut local);
+                        return Err(e);
+                    }
+                },
                 Kind::Throughput => {
                     // The sender may be holding its connection open (see
                     // `hold_while_asked`): release it once the receiver has everything.
-                    let local_out = wait_output(local, deadline, local_tool);
-                    drop(remote.stdin.take());
-                    wait_output(remote, deadline, remote_tool);
-                    local_out
+                    match wait_output(local, deadline, local_tool) {
+                        Ok(out) => {
+                            drop(remote.stdin.take());
+                            wait_output(remote, deadline, remote_tool)?;
+                            out
+                        }
+                        Err(e) => {
+                            stop(&mut remote);
+                            return Err(e);
+                        }
+                    }
                 }
             }
         }
     };
-    match case.kind {
+    Ok(match case.kind {
         Kind::Latency => Sample {
-            mean_rtt: 2.0 * number_after(&output, "average latency: "),
-            p50: number_after(&output, "round-trip p50: "),
-            p99: number_after(&output, "round-trip p99: "),
-            p999: number_after(&output, "round-trip p99.9: "),
-            max: number_after(&output, "round-trip max: "),
+            mean_rtt: 2.0 * number_after(&output, "average latency: ")?,
+            p50: number_after(&output, "round-trip p50: ")?,
+            p99: number_after(&output, "round-trip p99: ")?,
+            p999: number_after(&output, "round-trip p99.9: ")?,
+            max: number_after(&output, "round-trip max: ")?,
             ..Sample::default()
         },
         Kind::Throughput => Sample {
-            msgs_per_sec: number_after(&output, "mean throughput: "),
+            msgs_per_sec: number_after(&output, "mean throughput: ")?,
             ..Sample::default()
         },
-    }
+    })
+}
+
+/// Kills a tool whose partner failed, so it cannot outlive the run.
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Where a tcp or ipc run's two sides meet.
@@ -135,7 +157,7 @@ impl Endpoint {
         }
     }
 
-    fn wait_listening(&self, imp: Impl, tool: &str) {
+    fn wait_listening(&self, tool: &str) -> Result<(), String> {
         let start = Instant::now();
         loop {
             let up = match self {
@@ -143,10 +165,10 @@ impl Endpoint {
                 Endpoint::Ipc(path) => UnixStream::connect(path).is_ok(),
             };
             if up {
-                return;
+                return Ok(());
             }
             if start.elapsed() > Duration::from_secs(10) {
-                fail(&format!("{} {tool} never listened", imp.name()));
+                return Err(format!("{tool} never listened"));
             }
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -207,7 +229,7 @@ fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case, count: u64, 
         .unwrap_or_else(|e| fail(&format!("spawning {tool}: {e}")))
 }
 
-fn wait_output(mut child: Child, deadline: Instant, what: &str) -> String {
+fn wait_output(mut child: Child, deadline: Instant, what: &str) -> Result<String, String> {
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
@@ -216,27 +238,30 @@ fn wait_output(mut child: Child, deadline: Instant, what: &str) -> String {
                     let _ = stdout.read_to_string(&mut out);
                 }
                 if !status.success() {
-                    fail(&format!("{what} failed ({status})"));
+                    return Err(format!("{what} failed ({status})"));
                 }
-                return out;
+                return Ok(out);
             }
             Ok(None) if Instant::now() > deadline => {
-                let _ = child.kill();
-                fail(&format!("{what} timed out"));
+                stop(&mut child);
+                return Err(format!("{what} timed out"));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => fail(&format!("waiting for {what}: {e}")),
+            Err(e) => {
+                stop(&mut child);
+                return Err(format!("waiting for {what}: {e}"));
+            }
         }
     }
 }
 
-fn number_after(output: &str, prefix: &str) -> f64 {
+fn number_after(output: &str, prefix: &str) -> Result<f64, String> {
     output
         .lines()
         .find_map(|l| l.strip_prefix(prefix))
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| fail(&format!("no '{prefix}' in output:\n{output}")))
+        .ok_or_else(|| format!("no '{prefix}' in output:\n{output}"))
 }
 
 /// Stops the report with a message.

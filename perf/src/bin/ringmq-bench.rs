@@ -1,7 +1,8 @@
 //! `ringmq-bench`: the side-by-side report. Runs libzmq's perf tools for ringmq (detached
-//! and attached), libzmq, zmq.rs and plain stream sockets over tcp, ipc and inproc at
-//! several message sizes, and prints markdown tables with the ratios to libzmq and to
-//! plain sockets. Round-trip distributions are written as HdrHistogram `.hgrm` files and
+//! and attached), libzmq, omq.rs (with its I/O thread and on one thread), rzmq (with and
+//! without its io_uring backend), zmq.rs and plain stream sockets over tcp, ipc and inproc
+//! at several message sizes, and prints markdown tables with the ratios to libzmq, to the
+//! best other implementation of each case and to plain sockets. Round-trip distributions are written as HdrHistogram `.hgrm` files and
 //! plotted in an SVG per case, in `--out` (default `target/ringmq-bench`).
 //!
 //! Each side of each measurement runs in its own process (this binary re-executed with
@@ -20,10 +21,12 @@ use ringmq_perf::bench::{child, distributions, table};
 
 const USAGE: &str = "\
 usage: ringmq-bench [options]
-  --impl LIST        implementations (ringmq,ringmq-attached,libzmq,zmq.rs,plain; default all)
+  --impl LIST        implementations (ringmq,ringmq-attached,libzmq,omq,omq-1thread,rzmq,
+                     rzmq-uring,zmq.rs,plain; default all)
   --transport LIST   transports (tcp,ipc,inproc; default all)
   --kind LIST        throughput,latency (default both)
-  --sizes LIST       throughput message sizes in bytes, k for KiB (default 8,64,1k,64k)
+  --sizes LIST       throughput message sizes in bytes, k for KiB, m for MiB
+                     (default 8,64,1k,64k,1m)
   --lat-sizes LIST   round-trip message sizes (default 64)
   --security LIST    null,curve,plain (default null): CURVE and PLAIN rows run ringmq and
                      libzmq (the system's libzmq5, which has CURVE) over tcp and ipc
@@ -64,9 +67,12 @@ fn pick<T: Copy>(list: &str, all: &[T], name: fn(T) -> &'static str, what: &str)
 fn sizes(list: &str) -> Vec<usize> {
     list.split(',')
         .map(|s| {
-            let (digits, unit) = match s.strip_suffix(['k', 'K']) {
-                Some(d) => (d, 1024),
-                None => (s, 1),
+            let (digits, unit) = if let Some(d) = s.strip_suffix(['k', 'K']) {
+                (d, 1 << 10)
+            } else if let Some(d) = s.strip_suffix(['m', 'M']) {
+                (d, 1 << 20)
+            } else {
+                (s, 1)
             };
             digits
                 .parse::<usize>()
@@ -83,7 +89,7 @@ fn parse_options(args: &[String]) -> Options {
         impls: Impl::ALL.to_vec(),
         transports: Transport::ALL.to_vec(),
         kinds: Kind::ALL.to_vec(),
-        sizes: vec![8, 64, 1024, 65536],
+        sizes: vec![8, 64, 1024, 65536, 1 << 20],
         lat_sizes: vec![64],
         security: vec![Security::Null],
         duration: Duration::from_millis(250),
@@ -177,6 +183,7 @@ fn main() {
     // Calibration: a short run of each, to size the real ones to the time budget.
     let scratch = o.out_dir.join("rounds").join("calibration.hgrm");
     let mut counts = vec![vec![0u64; o.impls.len()]; cases.len()];
+    let mut failures = Failures::default();
     for (n, &(c, i)) in runs.iter().enumerate() {
         let (case, imp) = (&cases[c], o.impls[i]);
         progress(&format!(
@@ -186,8 +193,10 @@ fn main() {
             case.kind.name(),
             imp.name()
         ));
-        let sample = runner::measure(imp, case, runner::calibration_count(case), &scratch);
-        counts[c][i] = runner::count_for(&sample, o.duration);
+        match runner::measure(imp, case, runner::calibration_count(case), &scratch) {
+            Ok(sample) => counts[c][i] = runner::count_for(&sample, o.duration),
+            Err(why) => failures.record(imp, case, why),
+        }
     }
     let _ = std::fs::remove_file(&scratch);
 
@@ -196,7 +205,9 @@ fn main() {
     let mut done = 0;
     for round in 0..o.rounds {
         for (c, case) in cases.iter().enumerate() {
-            let mut order: Vec<usize> = (0..o.impls.len()).filter(|&i| case.runs(o.impls[i])).collect();
+            let mut order: Vec<usize> = (0..o.impls.len())
+                .filter(|&i| case.runs(o.impls[i]) && !failures.has(o.impls[i], case))
+                .collect();
             // Alternate which implementation goes first.
             if round % 2 == 1 {
                 order.reverse();
@@ -212,24 +223,66 @@ fn main() {
                     counts[c][i]
                 ));
                 let file = distributions::round_file(&o.out_dir, case, imp, round);
-                let sample = runner::measure(imp, case, counts[c][i], &file);
-                results.push(c, i, sample);
+                match runner::measure(imp, case, counts[c][i], &file) {
+                    Ok(sample) => results.push(c, i, sample),
+                    Err(why) => failures.record(imp, case, why),
+                }
             }
         }
     }
     progress("");
     let written = distributions::keep_medians(&o.out_dir, &results);
     println!(
-        "ringmq-bench: {} round(s) of {:.2} s runs, median shown, {:.0} s in all; libzmq 4.3.4 (zmq crate), zmq.rs 0.4 (zeromq crate)\n",
+        "ringmq-bench: {} round(s) of {:.2} s runs, median shown, {:.0} s in all; {}\n",
         o.rounds,
         o.duration.as_secs_f64(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        ringmq_perf::bench::PEERS,
     );
     print!("{}", table::markdown(&results));
+    failures.print();
     if !written.is_empty() {
         println!("\nRound-trip distributions (the median round's, HdrHistogram .hgrm) and plots:");
         for path in written {
             println!("- {}", path.display());
+        }
+    }
+}
+
+/// Peers' runs that failed. A peer that cannot run a case leaves a gap in the tables and a
+/// line under them, and the rest of the report goes on (one peer's bug must not hide the
+/// others' numbers); ringmq's own tools and plain sockets
+/// failing stop the report, as that is a bug of ours.
+#[derive(Default)]
+struct Failures(Vec<(Impl, Case, String)>);
+
+impl Failures {
+    fn record(&mut self, imp: Impl, case: &Case, why: String) {
+        if !imp.is_peer() {
+            runner::fail(&format!("{} {} {case}: {why}", imp.name(), case.kind.name()));
+        }
+        eprintln!(
+            "\nringmq-bench: {} {} {case} failed: {why}",
+            imp.name(),
+            case.kind.name()
+        );
+        self.0.push((imp, *case, why));
+    }
+
+    fn has(&self, imp: Impl, case: &Case) -> bool {
+        self.0.iter().any(|(i, c, _)| *i == imp && c == case)
+    }
+
+    fn print(&self) {
+        if self.0.is_empty() {
+            return;
+        }
+        println!(
+            "\nRuns that failed (each left out of later rounds; a row shows the rounds that finished before):"
+        );
+        for (imp, case, why) in &self.0 {
+            let first_line = why.lines().next().unwrap_or_default();
+            println!("- {} {} {case}: {first_line}", imp.name(), case.kind.name());
         }
     }
 }
