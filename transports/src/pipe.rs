@@ -334,23 +334,17 @@ impl SocketPipe {
     /// Takes the next incoming frame, with its connection's properties on it.
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
-        let mut msg = self.inp.read()?;
-        if msg.is_properties_marker() {
-            return self.read_after_marker(msg);
+        loop {
+            let mut msg = self.inp.read()?;
+            if msg.is_properties_marker() {
+                self.adopt_properties(msg);
+                continue;
+            }
+            if let Some(properties) = &self.properties {
+                msg.set_properties(properties);
+            }
+            return Some(msg);
         }
-        if let Some(properties) = &self.properties {
-            msg.set_properties(properties);
-        }
-        Some(msg)
-    }
-
-    /// `read` met a marker: adopts it and reads on (kept out of line, as it happens once a
-    /// connection, so that the per-frame `read` stays small enough to inline).
-    #[cold]
-    #[inline(never)]
-    fn read_after_marker(&mut self, marker: Msg) -> Option<Msg> {
-        self.adopt_properties(marker);
-        self.read()
     }
 
     /// A marker says whose frames follow: a new connection of this pipe's peer.
