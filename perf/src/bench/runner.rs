@@ -49,12 +49,22 @@ pub fn count_for(calibration: &Sample, budget: Duration) -> u64 {
     ((calibration.rate() * budget.as_secs_f64()) as u64).max(1_000)
 }
 
+/// How long a calibration run may take: its fixed count moves at most 500 MiB or 50 000
+/// messages, seconds for the slowest peer here.
+pub const CALIBRATION_LIMIT: Duration = Duration::from_secs(30);
+
+/// How long a run sized to last `planned` may take before it counts as hung: a peer that
+/// stalls (zmq.rs 0.7 at 1 MiB over tcp) must not hold the report up for minutes.
+pub fn run_limit(planned: Duration) -> Duration {
+    Duration::from_secs(30) + planned * 20
+}
+
 /// Runs `case` for `imp` with `count` messages (or round trips); a round trip's
 /// distribution goes to `hgrm`. `Err` says why a run failed (a tool that exited with an
-/// error, timed out or printed no numbers); both tools are gone by then.
-pub fn measure(imp: Impl, case: &Case, count: u64, hgrm: &Path) -> Result<Sample, String> {
+/// error, took longer than `limit` or printed no numbers); both tools are gone by then.
+pub fn measure(imp: Impl, case: &Case, count: u64, hgrm: &Path, limit: Duration) -> Result<Sample, String> {
     let (local_tool, remote_tool) = case.tools();
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + limit;
     let output = match remote_tool {
         None => wait_output(
             spawn(imp, local_tool, None, case, count, hgrm),

@@ -193,7 +193,13 @@ fn main() {
             case.kind.name(),
             imp.name()
         ));
-        match runner::measure(imp, case, runner::calibration_count(case), &scratch) {
+        match runner::measure(
+            imp,
+            case,
+            runner::calibration_count(case),
+            &scratch,
+            runner::CALIBRATION_LIMIT,
+        ) {
             Ok(sample) => counts[c][i] = runner::count_for(&sample, o.duration),
             Err(why) => failures.record(imp, case, why),
         }
@@ -223,7 +229,7 @@ fn main() {
                     counts[c][i]
                 ));
                 let file = distributions::round_file(&o.out_dir, case, imp, round);
-                match runner::measure(imp, case, counts[c][i], &file) {
+                match runner::measure(imp, case, counts[c][i], &file, runner::run_limit(o.duration)) {
                     Ok(sample) => results.push(c, i, sample),
                     Err(why) => failures.record(imp, case, why),
                 }
