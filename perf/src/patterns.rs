@@ -1,5 +1,6 @@
 //! Socket-pattern benchmarks run the same way over ringmq and over libzmq (the `zmq` crate):
-//! PUB/SUB fan-out to many tcp subscribers, and a ROUTER serving many connected DEALERs.
+//! PUB/SUB fan-out to many tcp subscribers, a ROUTER serving many connected DEALERs, and N
+//! independent PUSH/PULL pairs (how throughput scales with shards / I/O threads).
 //! Each run is one process's threads over loopback tcp, as a user would deploy them on one
 //! host; [`Library`] hides which library a run uses, so both run the very same code.
 
@@ -21,6 +22,10 @@ pub enum Kind {
     Router,
     /// Dealer.
     Dealer,
+    /// Push.
+    Push,
+    /// Pull.
+    Pull,
 }
 
 /// What the benchmarks need of a socket.
@@ -64,6 +69,8 @@ impl Library for Ringmq {
             Kind::Sub => T::Sub,
             Kind::Router => T::Router,
             Kind::Dealer => T::Dealer,
+            Kind::Push => T::Push,
+            Kind::Pull => T::Pull,
         };
         let mut s = self.0.socket(t).unwrap_or_else(|e| die("socket", e));
         s.set_sndhwm(0).unwrap_or_else(|e| die("sndhwm", e));
@@ -130,6 +137,8 @@ impl Library for Libzmq {
             Kind::Sub => zmq::SUB,
             Kind::Router => zmq::ROUTER,
             Kind::Dealer => zmq::DEALER,
+            Kind::Push => zmq::PUSH,
+            Kind::Pull => zmq::PULL,
         };
         let s = self.0.socket(t).unwrap_or_else(|e| die("socket", e));
         s.set_sndhwm(0).unwrap_or_else(|e| die("sndhwm", e));
@@ -169,6 +178,29 @@ impl BenchSocket for ZmqSocket {
         buf.extend_from_slice(&self.1);
         self.1.get_more()
     }
+}
+
+/// Waits until `warm` counts `expected` threads warmed up, opens `gate`, and returns when
+/// the clock started and when the last of `threads` (each returning its finishing time)
+/// finished.
+fn timed_after_warm_up(
+    warm: &AtomicUsize,
+    expected: usize,
+    gate: &AtomicUsize,
+    threads: Vec<thread::JoinHandle<Instant>>,
+    what: &str,
+) -> (Instant, Instant) {
+    while warm.load(Ordering::Acquire) < expected {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let start = Instant::now();
+    gate.store(1, Ordering::Release);
+    let end = threads
+        .into_iter()
+        .map(|t| t.join().unwrap_or_else(|_| die(what, "panicked")))
+        .max()
+        .unwrap_or(start);
+    (start, end)
 }
 
 /// What one pattern run measured.
@@ -237,6 +269,56 @@ pub fn fanout<L: Library>(lib: &L, subscribers: usize, size: usize, count: u64) 
     }
 }
 
+/// `pairs` independent PUSH/PULL pairs over tcp, each end on a thread of its own; every
+/// PUSH sends `count` messages of `size` bytes (at least 1) and the clock stops when the last
+/// PULL has all of its pair's. Timing starts once every pair has delivered a warm-up
+/// message. The result counts the messages of all pairs.
+pub fn pairs<L: Library>(lib: &L, pairs: usize, size: usize, count: u64) -> PatternResult {
+    let ready = Arc::new(AtomicUsize::new(0));
+    let go = Arc::new(AtomicUsize::new(0));
+    let mut receivers = Vec::with_capacity(pairs);
+    let mut senders = Vec::with_capacity(pairs);
+    for _ in 0..pairs {
+        let mut pull = lib.socket(Kind::Pull);
+        let endpoint = pull.bind_ephemeral();
+        let ready_r = ready.clone();
+        receivers.push(thread::spawn(move || {
+            let mut buf = Vec::new();
+            pull.recv(&mut buf);
+            ready_r.fetch_add(1, Ordering::Release);
+            for _ in 0..count {
+                pull.recv(&mut buf);
+            }
+            Instant::now()
+        }));
+        let (lib, go) = (lib.clone(), go.clone());
+        senders.push(thread::spawn(move || {
+            let mut push = lib.socket(Kind::Push);
+            push.connect(&endpoint);
+            push.send(&[WARM_UP], false);
+            while go.load(Ordering::Acquire) == 0 {
+                thread::sleep(Duration::from_micros(100));
+            }
+            let mut payload = vec![0u8; size.max(1)];
+            payload[0] = DATA;
+            for _ in 0..count {
+                push.send(&payload, false);
+            }
+            // Stays until its PULL has everything (linger 0 would drop the rest).
+            push
+        }));
+    }
+    let (start, end) = timed_after_warm_up(&ready, pairs, &go, receivers, "receiver");
+    for t in senders {
+        drop(t.join().unwrap_or_else(|_| die("sender", "panicked")));
+    }
+    let elapsed = end - start;
+    PatternResult {
+        deliveries_per_sec: (count * pairs as u64) as f64 / elapsed.as_secs_f64(),
+        elapsed,
+    }
+}
+
 /// ROUTER with many DEALERs: `dealers` DEALER sockets (spread over `threads` client threads)
 /// connected to one ROUTER that echoes every message to its sender by routing id. Each round,
 /// every dealer sends one `size`-byte message and waits for its echo; `rounds` rounds are
@@ -300,16 +382,8 @@ pub fn router_dealers<L: Library>(
             })
         })
         .collect();
-    while warmed.load(Ordering::Acquire) < clients.len() {
-        thread::sleep(Duration::from_millis(1));
-    }
-    let start = Instant::now();
-    start_gate.store(1, Ordering::Release);
-    let end = clients
-        .into_iter()
-        .map(|t| t.join().unwrap_or_else(|_| die("dealer thread", "panicked")))
-        .max()
-        .unwrap_or(start);
+    let expected = clients.len();
+    let (start, end) = timed_after_warm_up(&warmed, expected, &start_gate, clients, "dealer thread");
     let router = echo.join().unwrap_or_else(|_| die("router", "panicked"));
     drop(router);
     let elapsed = end - start;

@@ -1,6 +1,8 @@
-//! `pattern-bench`: PUB/SUB fan-out to 1, 10 and 100 tcp subscribers and a ROUTER echoing
-//! for 1 000 connected DEALERs, for ringmq and libzmq side by side, alternating the two in
-//! every round; prints a markdown table of medians and ratios.
+//! `pattern-bench`: PUB/SUB fan-out to 1, 10 and 100 tcp subscribers, a ROUTER echoing
+//! for 1 000 connected DEALERs, and N independent PUSH/PULL pairs on a context of N shards
+//! (libzmq: N I/O threads) for N = 1, 2 and the core count, for ringmq and libzmq side by
+//! side, alternating the two in every round; prints markdown tables of medians and ratios,
+//! the pairs also as the ratio of N pairs' total to N times one pair's rate.
 //!
 //! ```text
 //! pattern-bench [--rounds N] [--quick]
@@ -9,12 +11,13 @@
 use std::process::exit;
 
 use ringmq_perf::die;
-use ringmq_perf::patterns::{Library, Libzmq, PatternResult, Ringmq, fanout, router_dealers};
+use ringmq_perf::patterns::{Library, Libzmq, PatternResult, Ringmq, fanout, pairs, router_dealers};
 
 #[derive(Clone, Copy, Debug)]
 enum Case {
     Fanout { subscribers: usize },
     Router { dealers: usize },
+    Pairs { pairs: usize },
 }
 
 const SIZE: usize = 64;
@@ -26,6 +29,17 @@ impl Case {
                 format!("PUB/SUB fan-out {SIZE} B to {subscribers} subscriber(s)")
             }
             Case::Router { dealers } => format!("ROUTER echo {SIZE} B for {dealers} DEALERs"),
+            Case::Pairs { pairs } => {
+                format!("{pairs} PUSH/PULL pair(s) {SIZE} B, {pairs} shard(s) / I/O thread(s)")
+            }
+        }
+    }
+
+    /// The context's shards (ringmq) or I/O threads (libzmq); `None`: the default.
+    fn threads(self) -> Option<usize> {
+        match self {
+            Case::Pairs { pairs } => Some(pairs),
+            _ => None,
         }
     }
 
@@ -37,18 +51,27 @@ impl Case {
                 fanout(lib, subscribers, SIZE, count)
             }
             Case::Router { dealers } => router_dealers(lib, dealers, 4, SIZE, 10 * scale),
+            Case::Pairs { pairs: n } => pairs(lib, n, SIZE, 500_000 * scale / 10),
         }
     }
 }
 
 fn run_one(case: Case, ringmq: bool, scale: u64) -> f64 {
     if ringmq {
-        let ctx = ringmq::Context::new().unwrap_or_else(|e| die("Context::new", e));
+        let mut builder = ringmq::Context::builder();
+        if let Some(n) = case.threads() {
+            builder = builder.shards(n);
+        }
+        let ctx = builder.build().unwrap_or_else(|e| die("Context::build", e));
         let result = case.run(&Ringmq(ctx.clone()), scale);
         let _ = ctx.term();
         result.deliveries_per_sec
     } else {
         let ctx = zmq::Context::new();
+        if let Some(n) = case.threads() {
+            ctx.set_io_threads(n as i32)
+                .unwrap_or_else(|e| die("io_threads", e));
+        }
         let result = case.run(&Libzmq(ctx.clone()), scale);
         drop(ctx);
         result.deliveries_per_sec
@@ -80,12 +103,18 @@ fn main() {
             }
         }
     }
-    let cases = [
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut cases = vec![
         Case::Fanout { subscribers: 1 },
         Case::Fanout { subscribers: 10 },
         Case::Fanout { subscribers: 100 },
         Case::Router { dealers: 1000 },
+        Case::Pairs { pairs: 1 },
+        Case::Pairs { pairs: 2 },
     ];
+    if cores > 2 {
+        cases.push(Case::Pairs { pairs: cores });
+    }
     let mut samples = vec![(Vec::new(), Vec::new()); cases.len()];
     for round in 0..rounds {
         for (i, case) in cases.iter().enumerate() {
@@ -113,8 +142,11 @@ fn main() {
     println!();
     println!("| case | ringmq | libzmq | ringmq / libzmq |");
     println!("|---|---|---|---|");
-    for (case, (ours, theirs)) in cases.iter().zip(samples) {
-        let (ours, theirs) = (median(ours), median(theirs));
+    let medians: Vec<(f64, f64)> = samples
+        .into_iter()
+        .map(|(ours, theirs)| (median(ours), median(theirs)))
+        .collect();
+    for (case, &(ours, theirs)) in cases.iter().zip(&medians) {
         println!(
             "| {} | {:.2} M deliveries/s | {:.2} M deliveries/s | {:.2}× |",
             case.label(),
@@ -122,5 +154,37 @@ fn main() {
             theirs / 1e6,
             ours / theirs
         );
+    }
+    print_scaling(&cases, &medians, cores);
+}
+
+/// The pairs again, as N pairs' total against N times one pair's rate.
+fn print_scaling(cases: &[Case], medians: &[(f64, f64)], cores: usize) {
+    let rate_of = |n: usize| {
+        cases
+            .iter()
+            .position(|c| matches!(c, Case::Pairs { pairs } if *pairs == n))
+            .map(|i| medians[i])
+    };
+    let Some((one_ours, one_theirs)) = rate_of(1) else {
+        return;
+    };
+    println!();
+    println!("Scaling on {cores} core(s): N pairs' total / (N × one pair)");
+    println!();
+    println!("| pairs | ringmq total | ringmq scaling | libzmq total | libzmq scaling |");
+    println!("|---:|---:|---:|---:|---:|");
+    for case in cases {
+        if let Case::Pairs { pairs: n } = *case
+            && let Some((ours, theirs)) = rate_of(n)
+        {
+            println!(
+                "| {n} | {:.2} M msg/s | {:.2}× | {:.2} M msg/s | {:.2}× |",
+                ours / 1e6,
+                ours / (n as f64 * one_ours),
+                theirs / 1e6,
+                theirs / (n as f64 * one_theirs)
+            );
+        }
     }
 }
