@@ -232,3 +232,58 @@ fn busy_polling_contexts_behave_the_same_in_both_modes() {
     })
     .unwrap();
 }
+
+/// An attached socket sending large messages runs its ring as it goes (every 256 KiB of
+/// sends), so the peer gets them while the sender is still sending and has never waited,
+/// instead of only once SNDHWM is reached or the thread blocks.
+#[test]
+fn an_attached_sender_of_large_messages_writes_them_out_without_waiting() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const BULK: usize = 64;
+    let receiver_ctx = context();
+    let mut pull = ringmq_socket(&receiver_ctx, SocketType::Pull);
+    pull.set_rcvtimeo(10_000).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.last_endpoint();
+    let received = Arc::new(AtomicUsize::new(0));
+    let receiver = {
+        let received = received.clone();
+        std::thread::spawn(move || {
+            for _ in 0..=BULK {
+                pull.recv(Flags::NONE).unwrap();
+                received.fetch_add(1, Ordering::Release);
+            }
+        })
+    };
+    let wait_for = |n: usize, drive: &dyn Fn()| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while received.load(Ordering::Acquire) < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {} of {n} arrived",
+                received.load(Ordering::Acquire)
+            );
+            drive();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    let ctx = attached_only();
+    ctx.run_attached(|shard| {
+        let mut push = shard.socket(SocketType::Push).unwrap();
+        push.connect(&endpoint).unwrap();
+        // The connection is up once a first message has arrived.
+        push.send(&b"first"[..], Flags::NONE).unwrap();
+        wait_for(1, &|| shard.run_ready());
+        // 64 × 8 KiB, far below SNDHWM: no send waits.
+        for _ in 0..BULK {
+            push.send(vec![7u8; 8 * 1024], Flags::NONE).unwrap();
+        }
+        // Nothing here drives the ring any more: what arrives was written during the sends.
+        wait_for(2, &|| {});
+    })
+    .unwrap();
+    receiver.join().unwrap();
+    assert_eq!(received.load(Ordering::Acquire), BULK + 1);
+}
