@@ -384,22 +384,6 @@ impl<T: Frame> Reader<T> {
         Some(frame)
     }
 
-    /// Looks at the next published frame without taking it: `f`'s answer about it, or `None`
-    /// if no frame is waiting.
-    #[inline]
-    pub fn peek_with<R>(&mut self, f: impl FnOnce(&T) -> R) -> Option<R> {
-        if !self.has_data() {
-            return None;
-        }
-        if self.head.idx == CHUNK_LEN {
-            self.leave_chunk();
-        }
-        // SAFETY: as in `read`, the slot at `head` holds a published, initialised frame that
-        // the writer no longer touches; it is only borrowed here, for the call to `f`, and
-        // `&mut self` keeps `read` from moving it out meanwhile.
-        Some(unsafe { (*self.head.chunk).slots[self.head.idx].with(|slot| f((*slot).assume_init_ref())) })
-    }
-
     fn leave_chunk(&mut self) {
         let done = self.head.chunk;
         // SAFETY: a frame past the end of `done` is published, so the writer linked `next`
@@ -530,24 +514,6 @@ mod tests {
             assert_eq!(r.read(), Some(F(i, false)));
         }
         assert_eq!(r.read(), None);
-    }
-
-    /// Peeking shows the frame `read` returns next, across chunk ends, and takes nothing.
-    #[test]
-    fn peek_shows_the_next_frame_without_taking_it() {
-        let (mut w, mut r) = channel::<F>(0);
-        assert_eq!(r.peek_with(|f| f.0), None);
-        let frames = CHUNK_LEN as u32 * 2 + 3;
-        for i in 0..frames {
-            w.write(F(i, false));
-        }
-        w.flush();
-        for i in 0..frames {
-            assert_eq!(r.peek_with(|f| f.0), Some(i));
-            assert_eq!(r.peek_with(|f| f.0), Some(i));
-            assert_eq!(r.read(), Some(F(i, false)));
-        }
-        assert_eq!(r.peek_with(|f| f.0), None);
     }
 
     #[test]

@@ -70,9 +70,6 @@ const FLAG_ROUTING_ID: u8 = 2;
 /// The frame is a subscription in the `\x01topic` / `\x00topic` form: a ZMTP 3.1 peer gets
 /// it as a SUBSCRIBE / CANCEL command, an older one as this message.
 const FLAG_SUBSCRIPTION: u8 = 4;
-/// Not a frame: the properties of the connection whose frames follow in the pipe, which
-/// the socket's end of the pipe takes out and puts on each of those frames.
-const FLAG_PROPERTIES: u8 = 8;
 
 impl Msg {
     /// An empty frame.
@@ -264,30 +261,21 @@ impl Msg {
         self.properties.clone_from(&other.properties);
     }
 
-    /// A pipe's announcement that the frames after it come from a connection with these
-    /// properties (never seen by applications: the socket's end of the pipe takes it out).
-    pub(crate) fn properties_marker(properties: Arc<Metadata>) -> Self {
-        let mut marker = Self::new();
-        marker.set_flag(FLAG_PROPERTIES, true);
-        marker.properties = Some(properties);
-        marker
-    }
-
-    /// `true` for a [`properties_marker`](Self::properties_marker).
-    #[inline]
-    pub(crate) fn is_properties_marker(&self) -> bool {
-        self.flags() & FLAG_PROPERTIES != 0
-    }
-
-    /// The properties a marker carries.
-    pub(crate) fn take_properties(&mut self) -> Option<Arc<Metadata>> {
-        self.properties.take()
-    }
-
     /// Puts the connection's properties on a received frame.
     #[inline]
     pub(crate) fn set_properties(&mut self, properties: &Arc<Metadata>) {
         self.properties = Some(Arc::clone(properties));
+    }
+
+    /// Gives a received frame the connection's properties, taking the reference.
+    pub(crate) fn put_properties(&mut self, properties: Arc<Metadata>) {
+        self.properties = Some(properties);
+    }
+
+    /// The shared properties this frame carries, if any.
+    #[inline]
+    pub(crate) fn shared_properties(&self) -> Option<&Arc<Metadata>> {
+        self.properties.as_ref()
     }
 
     /// The body as `Bytes` (a copy for inline bodies, which are small; free otherwise).

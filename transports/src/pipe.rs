@@ -236,6 +236,7 @@ pub fn pipe(
             out: to_peer_r,
             inp: to_socket_w,
             stamp: None,
+            announced: None,
         },
     )
 }
@@ -249,8 +250,9 @@ pub struct SocketPipe {
     peer: PeerLink,
     out: FrameWriter,
     inp: FrameReader,
-    /// The properties of the connection whose frames are being read, from the last marker
-    /// (see [`ShardPipe::announce_properties`]); put on every frame read.
+    /// The properties of the connection whose frames are being read, from the first frame
+    /// of that connection (see [`ShardPipe::announce_properties`]); put on every frame read
+    /// after it.
     properties: Option<Arc<Metadata>>,
 }
 
@@ -331,43 +333,35 @@ impl SocketPipe {
         true
     }
 
-    /// Takes the next incoming frame, with its connection's properties on it.
+    /// Takes the next incoming frame, with its connection's properties on it. A session's
+    /// frame that carries properties is the first of a new connection (or a conflating
+    /// pipe's, which carries them all): its properties go on every frame after it that
+    /// carries none. An inproc peer's frames are read as they were sent (as in libzmq,
+    /// they carry only what the sending application's frames carried).
     #[inline]
     pub fn read(&mut self) -> Option<Msg> {
-        loop {
-            let mut msg = self.inp.read()?;
-            if msg.is_properties_marker() {
-                self.adopt_properties(msg);
-                continue;
-            }
-            if let Some(properties) = &self.properties {
-                msg.set_properties(properties);
-            }
-            return Some(msg);
-        }
-    }
-
-    /// A marker says whose frames follow: a new connection of this pipe's peer.
-    #[cold]
-    fn adopt_properties(&mut self, mut marker: Msg) {
-        self.properties = marker.take_properties();
-    }
-
-    /// `true` if an incoming frame is waiting (a properties marker alone is no frame: it is
-    /// taken out here, so a reader told "readable" finds a frame).
-    #[inline]
-    pub fn has_incoming(&mut self) -> bool {
-        loop {
-            match self.inp.next_is_properties_marker() {
-                None => return false,
-                Some(false) => return true,
-                Some(true) => {
-                    if let Some(marker) = self.inp.read() {
-                        self.adopt_properties(marker);
+        let mut msg = self.inp.read()?;
+        if let PeerLink::Session(_) = self.peer {
+            match msg.shared_properties() {
+                None => {
+                    if let Some(properties) = &self.properties {
+                        msg.set_properties(properties);
+                    }
+                }
+                Some(carried) => {
+                    if !self.properties.as_ref().is_some_and(|p| Arc::ptr_eq(p, carried)) {
+                        self.properties = Some(Arc::clone(carried));
                     }
                 }
             }
         }
+        Some(msg)
+    }
+
+    /// `true` if an incoming frame is waiting.
+    #[inline]
+    pub fn has_incoming(&mut self) -> bool {
+        self.inp.has_data()
     }
 
     /// Counts what was read against RCVHWM; wakes the peer if it waits for room.
@@ -544,8 +538,11 @@ pub struct ShardPipe {
     out: FrameReader,
     inp: FrameWriter,
     /// CONFLATE: the connection's properties, put on each frame written (the slot keeps
-    /// only the newest frame, so a marker would not survive).
+    /// only the newest frame, so the first frame's would not survive).
     stamp: Option<Arc<Metadata>>,
+    /// The properties of a new connection, for the next frame written (see
+    /// [`announce_properties`](Self::announce_properties)).
+    announced: Option<Arc<Metadata>>,
 }
 
 impl ShardPipe {
@@ -598,20 +595,23 @@ impl ShardPipe {
     pub fn write(&mut self, mut msg: Msg) {
         if let Some(properties) = &self.stamp {
             msg.set_properties(properties);
+        } else if let Some(properties) = self.announced.take() {
+            msg.put_properties(properties);
         }
         self.inp.write(msg);
     }
 
     /// Says that the frames written from now on come from a connection with these
-    /// properties: a marker in the queue, which the socket's end takes out and puts on each
+    /// properties: the next frame carries them, and the socket's end puts them on every
     /// frame after it (on the application thread, so the shard never touches the reference
-    /// count the application's frames share). Call it between messages. A marker counts as
-    /// one message against RCVHWM, like the routing-id frame written beside it.
+    /// count the application's frames share). Call it between messages; a connection's
+    /// first message is never rolled back without the connection ending, and the next
+    /// connection announces its own.
     pub fn announce_properties(&mut self, properties: Arc<Metadata>) {
-        if self.inp.keeps_markers() {
-            self.inp.write(Msg::properties_marker(properties));
-        } else {
+        if self.inp.conflates() {
             self.stamp = Some(properties);
+        } else {
+            self.announced = Some(properties);
         }
     }
 
@@ -749,37 +749,67 @@ mod tests {
         assert_eq!(expected, MESSAGES);
     }
 
-    /// A properties marker is no frame: a reader never sees it, `has_incoming` is false
-    /// while only a marker waits, and each frame after it carries its properties until the
-    /// next marker.
+    /// A session's end puts a new connection's properties on the next frame it writes; the
+    /// socket's end puts them on every frame after it, until the next connection's. An
+    /// inproc peer's frames are read as sent.
     #[test]
-    fn inproc_ends_take_properties_markers_out_and_put_them_on_frames() {
-        let (mut writer, mut reader) = inproc_pipe(
-            side(Some(SocketInbox::new()), 0),
-            side(Some(SocketInbox::new()), 0),
-        );
+    fn frames_carry_the_properties_of_the_connection_they_came_over() {
         let properties = |value: &str| {
             let mut m = Metadata::new();
             m.push("X-Connection", value.to_owned());
             Arc::new(m)
         };
-        writer.write(Msg::properties_marker(properties("first")));
-        writer.flush();
-        assert!(!reader.has_incoming(), "a marker alone is nothing to read");
-        assert!(reader.read().is_none());
-        writer.write(Msg::from("a").with_more(true));
-        writer.write(Msg::from("b"));
-        writer.write(Msg::properties_marker(properties("second")));
-        writer.write(Msg::from("c"));
-        writer.flush();
-        assert!(reader.has_incoming());
-        let got: Vec<(Vec<u8>, Option<String>)> = std::iter::from_fn(|| reader.read())
+        let mut shard =
+            ringmq_engine::shard::ShardHandle::spawn(ringmq_engine::shard::ShardConfig::default()).unwrap();
+        let limits = PipeLimits {
+            sndhwm: 0,
+            rcvhwm: 0,
+            conflate_out: false,
+            conflate_in: false,
+        };
+        let (mut socket_end, mut shard_end) =
+            pipe(SocketInbox::new(), shard.shard().clone(), limits, None, true);
+        shard_end.write(Msg::from("before"));
+        shard_end.announce_properties(properties("first"));
+        shard_end.write(Msg::from("a").with_more(true));
+        shard_end.write(Msg::from("b"));
+        shard_end.write(Msg::from("c"));
+        shard_end.announce_properties(properties("second"));
+        shard_end.write(Msg::from("d"));
+        shard_end.flush();
+        let got: Vec<(Vec<u8>, Option<String>)> = std::iter::from_fn(|| socket_end.read())
             .map(|m| (m.to_vec(), m.gets("X-Connection").map(str::to_owned)))
             .collect();
-        let expected = [("a", "first"), ("b", "first"), ("c", "second")]
-            .map(|(body, conn)| (body.as_bytes().to_vec(), Some(conn.to_owned())));
+        let expected = [
+            ("before", None),
+            ("a", Some("first")),
+            ("b", Some("first")),
+            ("c", Some("first")),
+            ("d", Some("second")),
+        ]
+        .map(|(body, conn)| (body.as_bytes().to_vec(), conn.map(str::to_owned)));
         assert_eq!(got, expected);
+        socket_end.release();
+
+        let (mut writer, mut reader) = inproc_pipe(
+            side(Some(SocketInbox::new()), 0),
+            side(Some(SocketInbox::new()), 0),
+        );
+        let mut forwarded = Msg::from("forwarded");
+        forwarded.put_properties(properties("elsewhere"));
+        writer.write(forwarded);
+        writer.write(Msg::from("made here"));
+        writer.flush();
+        assert_eq!(reader.read().unwrap().gets("X-Connection"), Some("elsewhere"));
+        assert_eq!(
+            reader.read().unwrap().gets("X-Connection"),
+            None,
+            "inproc frames are not stamped"
+        );
         reader.release();
+        drop((socket_end, shard_end));
+        shard.stop(None);
+        shard.join();
     }
 
     /// An end made before its socket existed (connect before bind) learns at adoption

@@ -73,10 +73,9 @@ impl FrameWriter {
         }
     }
 
-    /// `false` for a conflating slot, where a properties marker would be overwritten by the
-    /// next frame.
-    pub(crate) fn keeps_markers(&self) -> bool {
-        matches!(self, FrameWriter::Queue(_))
+    /// `true` for a conflating slot, which keeps only the newest frame.
+    pub(crate) fn conflates(&self) -> bool {
+        matches!(self, FrameWriter::Latest(_))
     }
 
     pub(crate) fn set_hwm(&mut self, hwm: usize) {
@@ -100,17 +99,6 @@ impl FrameReader {
         match self {
             FrameReader::Queue(r) => r.has_data(),
             FrameReader::Latest(r) => r.has_data(),
-        }
-    }
-
-    /// `Some(true)` if the next frame is a connection's properties marker, `Some(false)` if
-    /// it is a frame, `None` if nothing waits. A conflating slot never holds a marker (its
-    /// writer puts the properties on each frame instead, see [`FrameWriter::keeps_markers`]).
-    #[inline]
-    pub(crate) fn next_is_properties_marker(&mut self) -> Option<bool> {
-        match self {
-            FrameReader::Queue(r) => r.peek_with(Msg::is_properties_marker),
-            FrameReader::Latest(r) => r.has_data().then_some(false),
         }
     }
 
