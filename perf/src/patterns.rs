@@ -203,6 +203,103 @@ fn timed_after_warm_up(
     (start, end)
 }
 
+/// omq.rs: `omq-tokio`'s blocking API over its own I/O threads (`ContextConfig::io_threads`).
+#[derive(Clone)]
+pub struct Omq(pub omq_tokio::Context);
+
+impl std::fmt::Debug for Omq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Omq")
+    }
+}
+
+/// An omq.rs socket. omq sends and receives whole messages, so the frames of one are
+/// gathered before it is sent and handed out one by one after it is received.
+#[allow(missing_debug_implementations)] // omq's blocking socket has no Debug
+pub struct OmqSocket {
+    socket: omq_tokio::blocking::Socket,
+    sending: Vec<Vec<u8>>,
+    received: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl Library for Omq {
+    type Socket = OmqSocket;
+
+    fn name(&self) -> &'static str {
+        "omq"
+    }
+
+    fn socket(&self, kind: Kind) -> OmqSocket {
+        use omq_tokio::SocketType as T;
+        let t = match kind {
+            Kind::Pub => T::Pub,
+            Kind::Sub => T::Sub,
+            Kind::Router => T::Router,
+            Kind::Dealer => T::Dealer,
+            Kind::Push => T::Push,
+            Kind::Pull => T::Pull,
+        };
+        // omq's largest queue stands for "unlimited" (it has no 0 = unlimited).
+        let options = omq_tokio::Options::default()
+            .send_hwm(u32::MAX)
+            .recv_hwm(u32::MAX)
+            .linger(Duration::ZERO);
+        let socket = self.0.blocking_socket(t, options);
+        if let Kind::Sub = kind {
+            socket
+                .subscribe(Vec::new())
+                .unwrap_or_else(|e| die("subscribe", e));
+        }
+        OmqSocket {
+            socket,
+            sending: Vec::new(),
+            received: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl BenchSocket for OmqSocket {
+    fn bind_ephemeral(&mut self) -> String {
+        self.socket
+            .bind("tcp://127.0.0.1:0")
+            .unwrap_or_else(|e| die("bind", e))
+            .to_string()
+    }
+
+    fn connect(&mut self, endpoint: &str) {
+        self.socket
+            .connect(endpoint)
+            .unwrap_or_else(|e| die("connect", e));
+    }
+
+    fn send(&mut self, data: &[u8], more: bool) {
+        if more || !self.sending.is_empty() {
+            self.sending.push(data.to_vec());
+        }
+        if more {
+            return;
+        }
+        let msg = if self.sending.is_empty() {
+            omq_tokio::Message::from_slice(data)
+        } else {
+            omq_tokio::Message::multipart(std::mem::take(&mut self.sending))
+        };
+        self.socket.send(msg).unwrap_or_else(|e| die("send", e));
+    }
+
+    fn recv(&mut self, buf: &mut Vec<u8>) -> bool {
+        if self.received.is_empty() {
+            let msg = self.socket.recv().unwrap_or_else(|e| die("recv", e));
+            for i in 0..msg.len() {
+                self.received
+                    .push_back(msg.part_slice(i).unwrap_or_default().to_vec());
+            }
+        }
+        *buf = self.received.pop_front().unwrap_or_default();
+        !self.received.is_empty()
+    }
+}
+
 /// What one pattern run measured.
 #[derive(Clone, Copy, Debug)]
 pub struct PatternResult {

@@ -1,8 +1,9 @@
 //! `pattern-bench`: PUB/SUB fan-out to 1, 10 and 100 tcp subscribers, a ROUTER echoing
 //! for 1 000 connected DEALERs, and N independent PUSH/PULL pairs on a context of N shards
-//! (libzmq: N I/O threads) for N = 1, 2 and the core count, for ringmq and libzmq side by
-//! side, alternating the two in every round; prints markdown tables of medians and ratios,
-//! the pairs also as the ratio of N pairs' total to N times one pair's rate.
+//! (libzmq and omq.rs: N I/O threads) for N = 1, 2 and the core count, for ringmq and libzmq
+//! side by side (and omq.rs in the pairs), alternating them in every round; prints markdown
+//! tables of medians and ratios, the pairs also as the ratio of N pairs' total to N times one
+//! pair's rate.
 //!
 //! ```text
 //! pattern-bench [--rounds N] [--quick]
@@ -11,7 +12,7 @@
 use std::process::exit;
 
 use ringmq_perf::die;
-use ringmq_perf::patterns::{Library, Libzmq, PatternResult, Ringmq, fanout, pairs, router_dealers};
+use ringmq_perf::patterns::{Library, Libzmq, Omq, PatternResult, Ringmq, fanout, pairs, router_dealers};
 
 #[derive(Clone, Copy, Debug)]
 enum Case {
@@ -56,25 +57,58 @@ impl Case {
     }
 }
 
-fn run_one(case: Case, ringmq: bool, scale: u64) -> f64 {
-    if ringmq {
-        let mut builder = ringmq::Context::builder();
-        if let Some(n) = case.threads() {
-            builder = builder.shards(n);
+/// The libraries a run can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lib {
+    Ringmq,
+    Libzmq,
+    Omq,
+}
+
+impl Lib {
+    const ALL: [Lib; 3] = [Lib::Ringmq, Lib::Libzmq, Lib::Omq];
+
+    fn name(self) -> &'static str {
+        match self {
+            Lib::Ringmq => "ringmq",
+            Lib::Libzmq => "libzmq",
+            Lib::Omq => "omq",
         }
-        let ctx = builder.build().unwrap_or_else(|e| die("Context::build", e));
-        let result = case.run(&Ringmq(ctx.clone()), scale);
-        let _ = ctx.term();
-        result.deliveries_per_sec
-    } else {
-        let ctx = zmq::Context::new();
-        if let Some(n) = case.threads() {
-            ctx.set_io_threads(n as i32)
-                .unwrap_or_else(|e| die("io_threads", e));
+    }
+
+    /// omq.rs runs the pairs only: they are what compares I/O-thread scaling.
+    fn runs(self, case: Case) -> bool {
+        self != Lib::Omq || matches!(case, Case::Pairs { .. })
+    }
+}
+
+fn run_one(case: Case, lib: Lib, scale: u64) -> f64 {
+    match lib {
+        Lib::Ringmq => {
+            let mut builder = ringmq::Context::builder();
+            if let Some(n) = case.threads() {
+                builder = builder.shards(n);
+            }
+            let ctx = builder.build().unwrap_or_else(|e| die("Context::build", e));
+            let result = case.run(&Ringmq(ctx.clone()), scale);
+            let _ = ctx.term();
+            result.deliveries_per_sec
         }
-        let result = case.run(&Libzmq(ctx.clone()), scale);
-        drop(ctx);
-        result.deliveries_per_sec
+        Lib::Libzmq => {
+            let ctx = zmq::Context::new();
+            if let Some(n) = case.threads() {
+                ctx.set_io_threads(n as i32)
+                    .unwrap_or_else(|e| die("io_threads", e));
+            }
+            let result = case.run(&Libzmq(ctx.clone()), scale);
+            drop(ctx);
+            result.deliveries_per_sec
+        }
+        Lib::Omq => {
+            let io_threads = case.threads().unwrap_or(1);
+            let ctx = omq_tokio::Context::with_config(omq_tokio::ContextConfig { io_threads });
+            case.run(&Omq(ctx), scale).deliveries_per_sec
+        }
     }
 }
 
@@ -115,38 +149,42 @@ fn main() {
     if cores > 2 {
         cases.push(Case::Pairs { pairs: cores });
     }
-    let mut samples = vec![(Vec::new(), Vec::new()); cases.len()];
+    // samples[case][library]
+    let mut samples = vec![[Vec::new(), Vec::new(), Vec::new()]; cases.len()];
     for round in 0..rounds {
         for (i, case) in cases.iter().enumerate() {
-            // Alternate which library goes first, so drift hits both alike.
-            for ringmq_first in [round % 2 == 0, round % 2 != 0] {
+            // Alternate which library goes first, so drift hits all alike.
+            let mut order: Vec<usize> = (0..Lib::ALL.len()).filter(|&l| Lib::ALL[l].runs(*case)).collect();
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for l in order {
+                let lib = Lib::ALL[l];
                 eprint!(
                     "\r[round {}/{rounds}] {} {}          ",
                     round + 1,
                     case.label(),
-                    if ringmq_first { "ringmq" } else { "libzmq" }
+                    lib.name()
                 );
-                let v = run_one(*case, ringmq_first, scale);
-                if ringmq_first {
-                    samples[i].0.push(v);
-                } else {
-                    samples[i].1.push(v);
-                }
+                samples[i][l].push(run_one(*case, lib, scale));
             }
         }
     }
     eprintln!();
     println!(
-        "pattern-bench: {rounds} round(s), median shown; libzmq 4.3.4 via the zmq crate; loopback tcp, HWM unlimited"
+        "pattern-bench: {rounds} round(s), median shown; libzmq 4.3.4 via the zmq crate, omq.rs 0.33 (omq-tokio, pairs only); loopback tcp, HWM unlimited"
     );
     println!();
     println!("| case | ringmq | libzmq | ringmq / libzmq |");
     println!("|---|---|---|---|");
-    let medians: Vec<(f64, f64)> = samples
+    let medians: Vec<[Option<f64>; 3]> = samples
         .into_iter()
-        .map(|(ours, theirs)| (median(ours), median(theirs)))
+        .map(|per_lib| per_lib.map(|v| (!v.is_empty()).then(|| median(v))))
         .collect();
-    for (case, &(ours, theirs)) in cases.iter().zip(&medians) {
+    for (case, m) in cases.iter().zip(&medians) {
+        let (Some(ours), Some(theirs)) = (m[0], m[1]) else {
+            continue;
+        };
         println!(
             "| {} | {:.2} M deliveries/s | {:.2} M deliveries/s | {:.2}× |",
             case.label(),
@@ -158,33 +196,48 @@ fn main() {
     print_scaling(&cases, &medians, cores);
 }
 
-/// The pairs again, as N pairs' total against N times one pair's rate.
-fn print_scaling(cases: &[Case], medians: &[(f64, f64)], cores: usize) {
-    let rate_of = |n: usize| {
+/// The pairs again, as N pairs' total against N times one pair's rate, for each library.
+fn print_scaling(cases: &[Case], medians: &[[Option<f64>; 3]], cores: usize) {
+    let rates_of = |n: usize| {
         cases
             .iter()
             .position(|c| matches!(c, Case::Pairs { pairs } if *pairs == n))
             .map(|i| medians[i])
     };
-    let Some((one_ours, one_theirs)) = rate_of(1) else {
+    let Some(one) = rates_of(1) else {
         return;
     };
     println!();
-    println!("Scaling on {cores} core(s): N pairs' total / (N × one pair)");
+    println!("Scaling on {cores} core(s): N pairs' total / (N × one pair); omq.rs with N I/O threads");
     println!();
-    println!("| pairs | ringmq total | ringmq scaling | libzmq total | libzmq scaling |");
-    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| pairs | ringmq total | scaling | libzmq total | scaling | omq total | scaling | ringmq / omq |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for case in cases {
-        if let Case::Pairs { pairs: n } = *case
-            && let Some((ours, theirs)) = rate_of(n)
-        {
-            println!(
-                "| {n} | {:.2} M msg/s | {:.2}× | {:.2} M msg/s | {:.2}× |",
-                ours / 1e6,
-                ours / (n as f64 * one_ours),
-                theirs / 1e6,
-                theirs / (n as f64 * one_theirs)
-            );
+        let Case::Pairs { pairs: n } = *case else {
+            continue;
+        };
+        let Some(rates) = rates_of(n) else {
+            continue;
+        };
+        let mut row = format!("| {n} |");
+        for l in 0..Lib::ALL.len() {
+            match (rates[l], one[l]) {
+                (Some(total), Some(single)) => {
+                    row += &format!(
+                        " {:.2} M msg/s | {:.2}× |",
+                        total / 1e6,
+                        total / (n as f64 * single)
+                    );
+                }
+                _ => row += " | |",
+            }
         }
+        match (rates[0], rates[2]) {
+            (Some(ours), Some(omq)) => row += &format!(" {:.2}× |", ours / omq),
+            _ => row += " |",
+        }
+        println!("{row}");
     }
 }
