@@ -72,7 +72,8 @@ pub struct Socket {
     /// Made inside `Context::run_attached`: waiting drives the shard's ring on this thread,
     /// and this waker rings the shard's doorbell for events from other threads.
     attached: Option<Arc<dyn Wake>>,
-    /// Attached: octets sent since this thread last ran its ring (see [`ATTACHED_SEND_TURN`]).
+    /// Attached: octets sent since this socket last ran its ring, by waiting or by a turn
+    /// (see [`ATTACHED_SEND_TURN`]).
     sent_since_turn: usize,
 }
 
@@ -428,6 +429,10 @@ impl Socket {
     fn wait(&mut self, deadline: Option<Instant>) -> Result<bool> {
         if self.inbox.has_pending() {
             return Ok(true);
+        }
+        if self.attached.is_some() {
+            // The ring is about to run: what was sent goes out now.
+            self.sent_since_turn = 0;
         }
         let inbox = &self.inbox;
         let driven = match self.attached {
