@@ -555,9 +555,25 @@ impl ShardCx<'_> {
     /// which the caller hands back with [`BufRing::recycle`]. The entry points only into
     /// the buffer ring, which outlives every task, so submitting it is always sound.
     pub fn provided_buffer_recv(&mut self, fd: std::os::fd::RawFd) -> io_uring::squeue::Entry {
+        let multishot = self.features().multishot_recv;
+        self.provided_buffer_recv_with(fd, multishot)
+    }
+
+    /// A single-shot receive on `fd` into one of the shard's provided buffers (see
+    /// [`provided_buffer_recv`](Self::provided_buffer_recv)): for a reader that wants one
+    /// chunk and then to decide how to go on.
+    pub fn provided_buffer_recv_once(&mut self, fd: std::os::fd::RawFd) -> io_uring::squeue::Entry {
+        self.provided_buffer_recv_with(fd, false)
+    }
+
+    fn provided_buffer_recv_with(
+        &mut self,
+        fd: std::os::fd::RawFd,
+        multishot: bool,
+    ) -> io_uring::squeue::Entry {
         let group = self.core.bufs.group();
         let fd = io_uring::types::Fd(fd);
-        if self.features().multishot_recv {
+        if multishot {
             io_uring::opcode::RecvMulti::new(fd, group).build()
         } else {
             io_uring::opcode::Recv::new(fd, std::ptr::null_mut(), self.core.bufs.buffer_size())

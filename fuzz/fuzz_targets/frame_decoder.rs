@@ -1,6 +1,7 @@
 //! The frame decoder on arbitrary bytes, cut into arbitrary pieces: it must never panic, must
-//! decode the same frames however the stream is split, and the frames it accepts must survive
-//! an encode/decode round trip unchanged.
+//! decode the same frames however the stream is split, and whether message bodies are
+//! decoded or lent and received in place (as a driver does for large ones), and the frames
+//! it accepts must survive an encode/decode round trip unchanged.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -28,6 +29,47 @@ fn decode_all(input: &[u8], cut: usize) -> (Vec<DecodedFrame>, usize, bool) {
     (frames, used_total, false)
 }
 
+/// As `decode_all`, lending every message body under way and appending up to `cut` octets
+/// of input to it at a time, as a driver's receive into the body would.
+fn decode_lending(input: &[u8], cut: usize) -> (Vec<DecodedFrame>, bool) {
+    let mut decoder = FrameDecoder::new(Some(1 << 20), 1 << 16);
+    let mut frames = Vec::new();
+    let mut rest = input;
+    loop {
+        if decoder.body_wanted().is_some_and(|n| n > 0) {
+            let mut loan = decoder.lend_body(1).expect("a wanted message body is lent");
+            let room = loan.body.capacity() - loan.body.len();
+            assert!(room > 0 && loan.want > 0);
+            let n = rest.len().min(loan.want).min(room).min(cut.max(1));
+            loan.body.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            assert_eq!(decoder.return_body(loan.body), n);
+            if n == 0 {
+                return (frames, false);
+            }
+            continue;
+        }
+        if decoder.has_whole_frame() {
+            match decoder.decode(&[]) {
+                Ok((0, Some(frame))) => frames.push(frame),
+                other => panic!("a whole frame was not returned: {other:?}"),
+            }
+            continue;
+        }
+        if rest.is_empty() {
+            return (frames, false);
+        }
+        let piece = &rest[..rest.len().min(cut.max(1))];
+        match decoder.decode(piece) {
+            Ok((used, frame)) => {
+                rest = &rest[used..];
+                frames.extend(frame);
+            }
+            Err(_) => return (frames, true),
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&cut, input)) = data.split_first() else {
         return;
@@ -36,6 +78,9 @@ fuzz_target!(|data: &[u8]| {
     let (pieces, _, pieces_failed) = decode_all(input, usize::from(cut % 17) + 1);
     assert_eq!(whole_failed, pieces_failed);
     assert_eq!(whole, pieces);
+    let (lent, lent_failed) = decode_lending(input, usize::from(cut) * 97 + 1);
+    assert_eq!(whole_failed, lent_failed);
+    assert_eq!(whole, lent);
     // Re-encode what was decoded: it must be a prefix of the input.
     let mut encoded = Vec::new();
     for frame in &whole {

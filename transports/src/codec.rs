@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::msg::Msg;
-use crate::zmtp::{BodyPool, Connection, Event, ProtocolError, Verdict, WriteBatch, ZmtpConfig};
+use crate::zmtp::{BodyLoan, BodyPool, Connection, Event, ProtocolError, Verdict, WriteBatch, ZmtpConfig};
 
 /// A connection's protocol state.
 // One per connection, inside the session: boxing the ZMTP state would only add a pointer
@@ -59,6 +59,45 @@ impl Codec {
             Codec::Zmtp(z) => z.decode(input, now),
             Codec::Raw if input.is_empty() => Ok((0, None)),
             Codec::Raw => Ok((input.len(), Some(Event::Message(Msg::copy_from_slice(input))))),
+        }
+    }
+
+    /// See [`Connection::body_wanted`].
+    pub fn body_wanted(&self) -> Option<usize> {
+        match self {
+            Codec::Zmtp(z) => z.body_wanted(),
+            Codec::Raw => None,
+        }
+    }
+
+    /// See [`Connection::lend_body`]; a raw connection has no frames.
+    pub fn lend_body(&mut self, at_least: usize) -> Option<BodyLoan> {
+        match self {
+            Codec::Zmtp(z) => z.lend_body(at_least),
+            Codec::Raw => None,
+        }
+    }
+
+    /// See [`Connection::return_body`].
+    pub fn return_body(&mut self, body: Vec<u8>) {
+        if let Codec::Zmtp(z) = self {
+            z.return_body(body);
+        }
+    }
+
+    /// See [`Connection::watches_for_silence`].
+    pub fn watches_for_silence(&self) -> bool {
+        match self {
+            Codec::Zmtp(z) => z.watches_for_silence(),
+            Codec::Raw => false,
+        }
+    }
+
+    /// See [`Connection::has_whole_frame`].
+    pub fn has_whole_frame(&self) -> bool {
+        match self {
+            Codec::Zmtp(z) => z.has_whole_frame(),
+            Codec::Raw => false,
         }
     }
 

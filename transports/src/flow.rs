@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use crate::codec::Codec;
 use crate::msg::Msg;
-use crate::zmtp::{AuthRequest, Event, PeerInfo, ProtocolError, WriteBatch};
+use crate::zmtp::{AuthRequest, BodyLoan, Event, PeerInfo, ProtocolError, WriteBatch};
 
 /// The pipe toward the socket, as input sees it.
 pub trait Inbound {
@@ -172,7 +172,8 @@ impl Flow {
         let mut used = 0;
         let mut ready = None;
         let mut authenticate = None;
-        while used < data.len() {
+        // A frame received in place may be whole with no octets left to decode.
+        while used < data.len() || self.codec.has_whole_frame() {
             if self.input != Input::Flowing {
                 self.codec.saw_traffic();
                 break;
@@ -189,6 +190,8 @@ impl Flow {
             let (n, event) = self.codec.decode(&data[used..], now)?;
             used += n;
             let message = match event {
+                // Nothing taken: a body lent to the driver waits for its octets.
+                None if n == 0 => break,
                 None => continue,
                 Some(Event::Ready(peer)) => {
                     ready = Some(peer);
@@ -218,6 +221,39 @@ impl Flow {
             ready,
             authenticate,
         })
+    }
+
+    /// Octets the message frame being received still wants, when its body may be lent
+    /// (see [`lend_body`](Self::lend_body)).
+    pub fn body_wanted(&self) -> Option<usize> {
+        if self.input != Input::Flowing || !self.backlog.is_empty() {
+            return None;
+        }
+        self.codec.body_wanted()
+    }
+
+    /// Lends the body of the large message frame being received to the driver, which
+    /// receives its next octets straight into it (see [`BodyLoan`]): only while input flows
+    /// and nothing is held back, so octets are decoded in the order they came.
+    pub fn lend_body(&mut self, at_least: usize) -> Option<BodyLoan> {
+        if self.input != Input::Flowing || !self.backlog.is_empty() {
+            return None;
+        }
+        self.codec.lend_body(at_least)
+    }
+
+    /// Takes back a lent body with what the driver received into it and, if that completed
+    /// its frame, delivers the frame into `pipe` (held back, as any input, while the queue
+    /// is full). A failed receive gives the body back unchanged.
+    pub fn return_body<P: Inbound + ?Sized>(
+        &mut self,
+        body: Vec<u8>,
+        now: Instant,
+        stage: Stage,
+        pipe: Option<&mut P>,
+    ) -> Result<Fed, ProtocolError> {
+        self.codec.return_body(body);
+        self.feed(&[], now, stage, pipe)
     }
 
     /// Keeps received octets the queue had no room for, to decode when it has.
@@ -472,5 +508,47 @@ mod tests {
         let bodies: Vec<u8> = queue.frames.iter().map(|m| m[0]).collect();
         assert_eq!(bodies, (0..10).collect::<Vec<u8>>());
         assert_eq!(flow.buffered_octets(), flow.codec().buffered_octets());
+    }
+
+    #[test]
+    fn a_body_received_in_place_waits_for_room_like_any_input() {
+        let (mut flow, now) = up_flow();
+        let stage = Stage {
+            up: true,
+            lingering: false,
+        };
+        let len = 200_000usize;
+        let mut wire = vec![0x00, 1, b'a'];
+        wire.extend_from_slice(&[0x02]);
+        wire.extend_from_slice(&(len as u64).to_be_bytes());
+        let body_at = wire.len();
+        wire.extend((0..len).map(|k| k as u8));
+        let mut queue = Queue {
+            hwm: 2,
+            ..Queue::default()
+        };
+        // One small message, then the header of the large one and a bit of its body.
+        let fed = flow
+            .feed(&wire[..body_at + 10], now, stage, Some(&mut queue))
+            .unwrap();
+        assert_eq!((fed.used, queue.published), (body_at + 10, 1));
+        // The socket reads nothing meanwhile, and its queue shrinks to one message.
+        queue.hwm = 1;
+        assert_eq!(flow.body_wanted(), Some(len - 10));
+        let mut loan = flow.lend_body(1000).unwrap();
+        loan.body.extend_from_slice(&wire[body_at + 10..]);
+        // The queue is full: the whole frame waits in the codec, input is held back.
+        let fed = flow.return_body(loan.body, now, stage, Some(&mut queue)).unwrap();
+        assert_eq!(fed.used, 0);
+        assert_eq!(flow.input(), &Input::HeldBack);
+        assert_eq!(queue.frames.len(), 1);
+        assert!(flow.body_wanted().is_none() && flow.lend_body(1).is_none());
+        queue.hwm = 10;
+        assert_eq!(flow.resume(now, stage, Some(&mut queue)).unwrap(), None);
+        assert_eq!(flow.input(), &Input::Flowing);
+        assert_eq!(queue.frames.len(), 2);
+        let big = &queue.frames[1];
+        assert_eq!(big.len(), len);
+        assert!(big.iter().enumerate().all(|(k, &b)| b == k as u8));
     }
 }

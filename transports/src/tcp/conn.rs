@@ -26,6 +26,8 @@ pub(super) enum Op {
     Recv = 2,
     Send = 3,
     Cancel = 4,
+    /// A receive straight into a large message's body.
+    RecvBody = 5,
 }
 
 const OP_BITS: u32 = 4;
@@ -45,6 +47,7 @@ pub(super) fn untag(tag: OpTag) -> (u32, Option<Op>) {
         2 => Some(Op::Recv),
         3 => Some(Op::Send),
         4 => Some(Op::Cancel),
+        5 => Some(Op::RecvBody),
         _ => None,
     };
     (tag >> OP_BITS, op)
@@ -59,9 +62,9 @@ pub(super) enum ConnectOp {
     Pending(#[allow(dead_code, reason = "only the kernel reads it")] Box<RawAddr>),
 }
 
-/// The receive operation (multishot where the kernel has it, into the shard's provided
-/// buffers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The receive operation: multishot where the kernel has it, into the shard's provided
+/// buffers, or a single receive straight into the body of a large message.
+#[derive(Debug)]
 pub(super) enum RecvOp {
     /// None in flight.
     Idle,
@@ -69,6 +72,26 @@ pub(super) enum RecvOp {
     Armed,
     /// A cancellation was asked for; the final completion is still to come.
     Cancelling,
+    /// A receive into the spare capacity of `body` is in flight: the kernel writes there
+    /// until it completes, so the buffer is kept here (and the connection until it is
+    /// idle), whatever becomes of the session meanwhile.
+    IntoBody {
+        body: Vec<u8>,
+        /// A cancellation was asked for.
+        cancelled: bool,
+    },
+}
+
+/// Where the receive stands, as the session sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RecvState {
+    /// None in flight.
+    Idle,
+    /// The multishot receive is armed.
+    Armed,
+    /// Something is in flight that the session waits for (a cancellation's final
+    /// completion, or a receive into a body).
+    Busy,
 }
 
 /// The send operation.
@@ -156,7 +179,18 @@ impl ConnIo {
     /// `true` once no operation of this connection is in flight: nothing the kernel may
     /// touch is left, and its descriptor may close.
     pub(super) fn is_idle(&self) -> bool {
-        matches!(self.connect, ConnectOp::Idle) && self.recv == RecvOp::Idle && self.send == SendOp::Idle
+        matches!(self.connect, ConnectOp::Idle)
+            && matches!(self.recv, RecvOp::Idle)
+            && self.send == SendOp::Idle
+    }
+
+    /// Where the receive stands.
+    pub(super) fn recv_state(&self) -> RecvState {
+        match self.recv {
+            RecvOp::Idle => RecvState::Idle,
+            RecvOp::Armed => RecvState::Armed,
+            RecvOp::Cancelling | RecvOp::IntoBody { .. } => RecvState::Busy,
+        }
     }
 
     /// `true` while a send (or a zero-copy send's notification) is outstanding.
@@ -190,12 +224,23 @@ impl ConnIo {
         self.connect = ConnectOp::Idle;
     }
 
-    /// Arms the receive unless it is armed or being cancelled.
+    /// Arms the multishot receive unless a receive is in flight.
     pub(super) fn arm_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
-        if self.recv != RecvOp::Idle {
+        self.arm_recv_with(cx, me, false);
+    }
+
+    /// As [`arm_recv`](Self::arm_recv), or with `one_chunk` a single receive of one
+    /// provided buffer.
+    pub(super) fn arm_recv_with(&mut self, cx: &mut ShardCx<'_>, me: TaskId, one_chunk: bool) {
+        if !matches!(self.recv, RecvOp::Idle) {
             return;
         }
-        let entry = cx.provided_buffer_recv(self.fd.as_raw_fd());
+        let fd = self.fd.as_raw_fd();
+        let entry = if one_chunk {
+            cx.provided_buffer_recv_once(fd)
+        } else {
+            cx.provided_buffer_recv(fd)
+        };
         // SAFETY: a provided-buffer receive points only into the shard's buffer ring, which
         // outlives every task.
         unsafe { cx.submit(me, tag(self.generation, Op::Recv), entry) };
@@ -204,19 +249,82 @@ impl ConnIo {
 
     /// Asks for the receive to stop (its final completion follows).
     pub(super) fn cancel_recv(&mut self, cx: &mut ShardCx<'_>, me: TaskId) {
-        if self.recv == RecvOp::Armed {
-            cx.cancel(
-                me,
-                tag(self.generation, Op::Recv),
-                tag(self.generation, Op::Cancel),
-            );
-            self.recv = RecvOp::Cancelling;
+        match &mut self.recv {
+            RecvOp::Armed => {
+                cx.cancel(
+                    me,
+                    tag(self.generation, Op::Recv),
+                    tag(self.generation, Op::Cancel),
+                );
+                self.recv = RecvOp::Cancelling;
+            }
+            RecvOp::IntoBody { cancelled, .. } if !*cancelled => {
+                cx.cancel(
+                    me,
+                    tag(self.generation, Op::RecvBody),
+                    tag(self.generation, Op::Cancel),
+                );
+                *cancelled = true;
+            }
+            _ => {}
         }
+    }
+
+    /// Receives up to `want` octets straight into the spare capacity of `body` (which has
+    /// some), with MSG_WAITALL when `wait_all`; its completion gives the body back
+    /// ([`on_body_recv`](Self::on_body_recv)). The receive must be idle.
+    pub(super) fn submit_body_recv(
+        &mut self,
+        cx: &mut ShardCx<'_>,
+        me: TaskId,
+        mut body: Vec<u8>,
+        want: usize,
+        wait_all: bool,
+    ) {
+        debug_assert!(matches!(self.recv, RecvOp::Idle));
+        let spare = body.spare_capacity_mut();
+        debug_assert!(!spare.is_empty() && want > 0);
+        let len = spare.len().min(want).min(i32::MAX as usize) as u32;
+        let into = spare.as_mut_ptr().cast::<u8>();
+        let flags = if wait_all { libc::MSG_WAITALL } else { 0 };
+        let entry = opcode::Recv::new(types::Fd(self.fd.as_raw_fd()), into, len)
+            .flags(flags)
+            .build();
+        // SAFETY: `into..into + len` is spare capacity of `body`'s heap buffer, which moves
+        // into `self.recv` below and stays there, neither read nor resized, until the
+        // receive completes (`on_body_recv`); a Vec's buffer does not move with the Vec,
+        // and the connection is kept until it is idle.
+        unsafe { cx.submit(me, tag(self.generation, Op::RecvBody), entry) };
+        self.recv = RecvOp::IntoBody {
+            body,
+            cancelled: false,
+        };
+    }
+
+    /// The receive into a body completed with `result` (octets received, or a negated
+    /// errno): the body, with what was received appended.
+    pub(super) fn on_body_recv(&mut self, result: i32) -> Vec<u8> {
+        let RecvOp::IntoBody { mut body, .. } = std::mem::replace(&mut self.recv, RecvOp::Idle) else {
+            debug_assert!(false, "a body receive completed that was not in flight");
+            return Vec::new();
+        };
+        if let Ok(received) = usize::try_from(result) {
+            let len = body.len() + received;
+            assert!(
+                len <= body.capacity(),
+                "the kernel received more than it was given room for"
+            );
+            // SAFETY: the kernel wrote `received` octets at the start of the spare capacity
+            // (the receive was given at most that room, checked just above), so they are
+            // initialized.
+            unsafe { body.set_len(len) };
+        }
+        body
     }
 
     /// A receive completion arrived; `more` says whether the operation goes on.
     pub(super) fn on_recv_completion(&mut self, more: bool) {
-        if !more {
+        if !more && matches!(self.recv, RecvOp::Armed | RecvOp::Cancelling) {
             self.recv = RecvOp::Idle;
         }
     }
@@ -331,8 +439,10 @@ impl ConnIo {
             sys::shutdown(self.fd.as_raw_fd());
             if !self.is_idle() {
                 cx.cancel_fd(me, self.fd.as_raw_fd(), tag(self.generation, Op::Cancel));
-                if self.recv == RecvOp::Armed {
-                    self.recv = RecvOp::Cancelling;
+                match &mut self.recv {
+                    RecvOp::Armed => self.recv = RecvOp::Cancelling,
+                    RecvOp::IntoBody { cancelled, .. } => *cancelled = true,
+                    RecvOp::Idle | RecvOp::Cancelling => {}
                 }
             }
         }
@@ -346,7 +456,7 @@ mod tests {
     #[test]
     fn tags_carry_wide_generations_and_the_operation() {
         for generation in [0, 1, 255, 256, 65_535, 65_536, GENERATION_MASK] {
-            for op in [Op::Connect, Op::Recv, Op::Send, Op::Cancel] {
+            for op in [Op::Connect, Op::Recv, Op::Send, Op::Cancel, Op::RecvBody] {
                 let t = tag(generation, op);
                 assert!(t <= ringmq_engine::task::MAX_TAG);
                 assert_eq!(untag(t), (generation, Some(op)));

@@ -19,7 +19,7 @@ use bytes::Bytes;
 use super::batch::WriteBatch;
 use super::body_pool::BodyPool;
 use super::command::{Command, Metadata, encode_command};
-use super::frame::{DecodedFrame, FrameDecoder, FrameError};
+use super::frame::{BodyLoan, DecodedFrame, FrameDecoder, FrameError};
 use super::greeting::{Greeting, GreetingError, our_greeting};
 use super::limits::{MAX_COMMAND_SIZE, MAX_IDENTITY_LEN};
 use super::mechanism::{
@@ -316,6 +316,48 @@ impl Connection {
     /// `true` when no frame is half-received.
     pub fn at_frame_boundary(&self) -> bool {
         self.decoder.at_frame_boundary()
+    }
+
+    /// Octets the message frame being received in the clear still wants (see
+    /// [`FrameDecoder::body_wanted`]); `None` for CURVE traffic, which is not lent.
+    pub fn body_wanted(&self) -> Option<usize> {
+        if self.phase != Phase::Traffic || self.cipher.is_some() {
+            return None;
+        }
+        self.decoder.body_wanted()
+    }
+
+    /// Lends the body of the message frame being received when it still wants at least
+    /// `at_least` octets (see [`FrameDecoder::lend_body`]); only for frames the traffic
+    /// carries in the clear (a CURVE box is opened whole, from where it was gathered).
+    pub fn lend_body(&mut self, at_least: usize) -> Option<BodyLoan> {
+        if self.phase != Phase::Traffic || self.cipher.is_some() {
+            return None;
+        }
+        self.decoder.lend_body(at_least)
+    }
+
+    /// Takes a lent body back (see [`FrameDecoder::return_body`]); octets received into it
+    /// are traffic, as any others.
+    pub fn return_body(&mut self, body: Vec<u8>) {
+        if self.decoder.return_body(body) > 0 {
+            self.saw_traffic();
+        }
+    }
+
+    /// `true` when a silence from the peer would end the connection (heartbeats are on, or
+    /// the peer gave a TTL): the driver must then report octets as they come, not only
+    /// once a large body is whole.
+    pub fn watches_for_silence(&self) -> bool {
+        self.config.heartbeat_interval.is_some()
+            || self.ttl_deadline.is_some()
+            || self.ping_deadline.is_some()
+    }
+
+    /// `true` when a frame received in place is whole: the next `decode` returns it, even
+    /// from empty input.
+    pub fn has_whole_frame(&self) -> bool {
+        self.decoder.has_whole_frame()
     }
 
     /// Consumes received octets: returns how many were used and at most one event. When it

@@ -70,13 +70,39 @@ pub enum FrameError {
 enum State {
     /// Collecting flags (+ size) octets.
     Header { buf: [u8; 9], have: usize },
-    /// Collecting `remaining` body octets into `body`.
+    /// Collecting `remaining` body octets into `body`. With `remaining` at 0 the frame is
+    /// whole and the next `decode` returns it (a body received in place, see
+    /// [`FrameDecoder::lend_body`]).
     Body {
         flags: u8,
         remaining: usize,
         body: Vec<u8>,
     },
+    /// A message body lent to the driver, which receives its next octets straight into it.
+    Lent {
+        flags: u8,
+        remaining: usize,
+        /// The body's length when it was lent.
+        held: usize,
+        capacity: usize,
+    },
 }
+
+/// The body of a large message frame, lent to the driver to receive its next octets
+/// straight into (no copy out of a receive buffer), then given back with
+/// [`FrameDecoder::return_body`].
+#[derive(Debug)]
+pub struct BodyLoan {
+    /// The frame's octets so far; the driver appends at most [`want`](Self::want) more,
+    /// within its spare capacity (at least one octet of it is free).
+    pub body: Vec<u8>,
+    /// Octets the frame still has: the most the driver may append.
+    pub want: usize,
+}
+
+/// Smallest growth of a lent body that is full (a size above the up-front reserve): the
+/// buffer grows as octets arrive, never by what the peer only announced.
+const LENT_GROWTH_MIN: usize = 64 << 10;
 
 /// Turns a byte stream into frames, a frame at a time, across arbitrary splits.
 ///
@@ -129,7 +155,80 @@ impl FrameDecoder {
         match &self.state {
             State::Header { .. } => 0,
             State::Body { body, .. } => body.capacity(),
+            State::Lent { capacity, .. } => *capacity,
         }
+    }
+
+    /// Octets the message frame being received still wants, once its header is in (`None`
+    /// between frames and for commands).
+    pub fn body_wanted(&self) -> Option<usize> {
+        match &self.state {
+            State::Body { flags, remaining, .. } if *flags & FLAG_COMMAND == 0 => Some(*remaining),
+            _ => None,
+        }
+    }
+
+    /// Lends the body of the message frame being received when it still wants at least
+    /// `at_least` octets, so the driver receives them in place. While it is lent, `decode`
+    /// takes nothing (it returns `(0, None)`).
+    pub fn lend_body(&mut self, at_least: usize) -> Option<BodyLoan> {
+        let State::Body {
+            flags,
+            remaining,
+            body,
+        } = &mut self.state
+        else {
+            return None;
+        };
+        if *flags & FLAG_COMMAND != 0 || *remaining < at_least.max(1) {
+            return None;
+        }
+        let mut body = std::mem::take(body);
+        if body.capacity() == body.len() {
+            // Doubling, as appending would: bounded by what arrived, not what was announced.
+            body.reserve((*remaining).min(body.len().max(LENT_GROWTH_MIN)));
+        }
+        let loan = BodyLoan {
+            want: *remaining,
+            body,
+        };
+        self.state = State::Lent {
+            flags: *flags,
+            remaining: *remaining,
+            held: loan.body.len(),
+            capacity: loan.body.capacity(),
+        };
+        Some(loan)
+    }
+
+    /// Takes back a lent body with the octets the driver appended (none, if its receive
+    /// failed). When that completes the frame, the next `decode` returns it, even on empty
+    /// input ([`has_whole_frame`](Self::has_whole_frame)). Returns the octets appended.
+    pub fn return_body(&mut self, body: Vec<u8>) -> usize {
+        let State::Lent {
+            flags,
+            remaining,
+            held,
+            ..
+        } = self.state
+        else {
+            debug_assert!(false, "a body returned that was not lent");
+            return 0;
+        };
+        let appended = body.len().saturating_sub(held);
+        debug_assert!(appended <= remaining, "more octets appended than the frame has");
+        self.state = State::Body {
+            flags,
+            remaining: remaining.saturating_sub(appended),
+            body,
+        };
+        appended
+    }
+
+    /// `true` when a frame whose body was received in place is whole and waits to be
+    /// returned by `decode`.
+    pub fn has_whole_frame(&self) -> bool {
+        matches!(self.state, State::Body { remaining: 0, .. })
     }
 
     /// `true` when no frame is partially decoded.
@@ -220,6 +319,7 @@ impl FrameDecoder {
                 }
                 self.decode_slow(input)
             }
+            State::Lent { .. } => Ok((0, None)),
             _ => self.decode_slow(input),
         }
     }
@@ -280,6 +380,7 @@ impl FrameDecoder {
                     self.state = State::Header { buf: [0; 9], have: 0 };
                     return Ok((used, Some(Self::finish(flags, body))));
                 }
+                State::Lent { .. } => return Ok((used, None)),
             }
         }
     }
@@ -432,6 +533,106 @@ mod tests {
         let mut d = FrameDecoder::new(Some(100), 1024);
         assert_eq!(d.decode(&[0x02, 0, 0]).unwrap(), (3, None));
         assert!(d.decode(&[0, 0, 0, 0, 1, 0]).is_err());
+    }
+
+    /// A long message frame with body octets `0, 1, 2, ...` (mod 251).
+    fn long_frame(flags: u8, len: usize) -> Vec<u8> {
+        let mut wire = vec![0u8; 9];
+        let n = encode_frame_header(flags, len, (&mut wire[..9]).try_into().unwrap());
+        wire.truncate(n);
+        wire.extend((0..len).map(|k| (k % 251) as u8));
+        wire
+    }
+
+    /// What a driver does with a loan: appends at most `want` octets, within capacity.
+    fn receive_into(loan: &mut BodyLoan, from: &[u8]) -> usize {
+        let room = loan.body.capacity() - loan.body.len();
+        let n = from.len().min(loan.want).min(room);
+        loan.body.extend_from_slice(&from[..n]);
+        n
+    }
+
+    #[test]
+    fn a_lent_body_received_in_pieces_completes_its_frame_then_decoding_goes_on() {
+        let len = 300_000;
+        let mut wire = long_frame(FLAG_MORE, len);
+        wire.extend_from_slice(&[0x00, 2, b'h', b'i']);
+        let mut d = FrameDecoder::new(None, 1024);
+        assert!(d.lend_body(1).is_none(), "no frame under way");
+        // The header and a first chunk come through the decoder, as from provided buffers.
+        assert_eq!(d.decode(&wire[..4096]).unwrap(), (4096, None));
+        assert_eq!(d.body_wanted(), Some(len + 9 - 4096));
+        assert!(d.lend_body(len).is_none(), "fewer octets wanted than asked for");
+        let mut at = 4096;
+        let mut pieces = 0;
+        while d.body_wanted().is_some_and(|n| n > 0) {
+            let mut loan = d.lend_body(1).expect("a message body is lent");
+            assert_eq!(loan.want, len + 9 - at);
+            // While lent, the decoder takes nothing.
+            assert_eq!(d.decode(b"xyz").unwrap(), (0, None));
+            assert_eq!(d.buffered_octets(), loan.body.capacity());
+            at += receive_into(&mut loan, &wire[at..(at + 70_000).min(len + 9)]);
+            d.return_body(loan.body);
+            pieces += 1;
+        }
+        assert!(pieces >= 4);
+        assert!(d.has_whole_frame());
+        let (used, frame) = d.decode(&[]).unwrap();
+        assert_eq!(used, 0);
+        match frame {
+            Some(DecodedFrame::Message(m)) => {
+                assert!(m.more());
+                assert_eq!(m.len(), len);
+                assert!(m.iter().enumerate().all(|(k, &b)| b == (k % 251) as u8));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!d.has_whole_frame() && d.at_frame_boundary());
+        let rest = frames(&mut d, &wire[at..]).unwrap();
+        assert_eq!(rest, vec![DecodedFrame::Message(Msg::from("hi"))]);
+    }
+
+    #[test]
+    fn a_failed_receive_returns_the_body_unchanged_and_commands_are_never_lent() {
+        let wire = long_frame(0, 100_000);
+        let mut d = FrameDecoder::new(None, 1 << 20);
+        d.decode(&wire[..1000]).unwrap();
+        let loan = d.lend_body(1).unwrap();
+        assert_eq!(d.return_body(loan.body), 0);
+        assert_eq!(d.body_wanted(), Some(100_009 - 1000));
+        assert!(!d.has_whole_frame());
+        // The rest through the decoder, as if the multishot receive had brought it.
+        let got = frames(&mut d, &wire[1000..]).unwrap();
+        assert!(matches!(&got[..], [DecodedFrame::Message(m)] if m.len() == 100_000));
+
+        let mut command = vec![FLAG_COMMAND | FLAG_LONG];
+        command.extend_from_slice(&(600_000u64).to_be_bytes());
+        command.extend_from_slice(&[0; 100]);
+        d.decode(&command).unwrap();
+        assert_eq!(d.body_wanted(), None);
+        assert!(d.lend_body(1).is_none());
+    }
+
+    #[test]
+    fn a_lent_body_of_a_lying_size_grows_only_with_what_arrives() {
+        let mut header = vec![FLAG_LONG];
+        header.extend_from_slice(&(1u64 << 40).to_be_bytes());
+        let mut d = FrameDecoder::new(None, 1024);
+        assert_eq!(d.decode(&header).unwrap(), (9, None));
+        let mut received = 0usize;
+        for _ in 0..4 {
+            let mut loan = d.lend_body(1).unwrap();
+            assert!(loan.body.capacity() > loan.body.len());
+            assert!(
+                loan.body.capacity() <= MAX_UPFRONT_RESERVE.max(2 * received + LENT_GROWTH_MIN),
+                "capacity {} after {received} octets",
+                loan.body.capacity()
+            );
+            let room = loan.body.capacity() - loan.body.len();
+            loan.body.resize(loan.body.len() + room, 7);
+            received += room;
+            d.return_body(loan.body);
+        }
     }
 
     #[test]

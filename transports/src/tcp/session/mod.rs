@@ -87,6 +87,7 @@ enum Role {
 struct Conn {
     io: ConnIo,
     flow: Flow,
+    recv_mode: input::RecvMode,
 }
 
 /// What a session does once its closing connection is closed.
@@ -359,6 +360,7 @@ impl Session {
         let conn = Conn {
             io,
             flow: Flow::new(codec),
+            recv_mode: input::RecvMode::default(),
         };
         self.link = Link::Handshaking(conn);
         if raw {
@@ -681,6 +683,7 @@ impl Session {
         match op {
             Some(Op::Connect) => io.on_connect_done(),
             Some(Op::Recv) => io.on_recv_completion(c.more()),
+            Some(Op::RecvBody) => drop(io.on_body_recv(c.result)),
             Some(Op::Send) => {
                 io.on_send_completion(c.result, c.more(), c.is_notification(), &self.options.stats);
             }
@@ -731,6 +734,7 @@ impl Task for Session {
         match op {
             Some(Op::Connect) => self.on_connect_done(cx, c.result),
             Some(Op::Recv) => self.on_recv(cx, c),
+            Some(Op::RecvBody) => self.on_body_recv(cx, c),
             Some(Op::Send) => self.on_send(cx, c),
             Some(Op::Cancel) | None => {}
         }
@@ -764,7 +768,7 @@ impl Task for Session {
         }
         if let Some(conn) = self.link.open_conn() {
             if conn.flow.input() == &Input::Flowing {
-                conn.io.arm_recv(cx, self.me);
+                conn.keep_receiving(cx, self.me);
             }
         }
         self.flush_output(cx);
