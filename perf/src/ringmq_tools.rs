@@ -118,13 +118,29 @@ pub fn local_thr(args: &PerfArgs) {
     });
 }
 
+/// `RINGMQ_BODY=shared` in the environment: `remote_thr` sends one application-owned
+/// `Bytes` body again and again (each send a reference to it, written out by iovec from
+/// where it lies), instead of a fresh copy per message.
+pub fn shared_body() -> bool {
+    std::env::var("RINGMQ_BODY").is_ok_and(|m| m == "shared")
+}
+
 /// `remote_thr`: PUSH, connect, send `count` messages of `message_size` bytes, each a new
 /// message copied from the application's buffer (`zmq_send`'s semantics). Sharing one
-/// `Bytes` body would skip the allocation and the copy, and inproc would then move no data
-/// at all: the report compares libraries moving fresh messages.
+/// `Bytes` body skips the allocation and the copy, and inproc would then move no data at
+/// all: the report compares libraries moving fresh messages, and shows the shared body
+/// ([`shared_body`]) beside them over tcp and ipc only, as what the zero-copy API gives.
 pub fn remote_thr(args: &PerfArgs) {
     with_socket(SocketType::Push, false, &args.address, |s| {
         let payload = vec![0u8; args.message_size];
+        if shared_body() {
+            let body = ringmq::Bytes::from(payload);
+            for _ in 0..args.count {
+                s.send(Msg::from(body.clone()), Flags::NONE)
+                    .unwrap_or_else(|e| die("send", e));
+            }
+            return hold_driving(s);
+        }
         for _ in 0..args.count {
             s.send(&payload[..], Flags::NONE)
                 .unwrap_or_else(|e| die("send", e));

@@ -10,6 +10,10 @@ pub enum Impl {
     Ringmq,
     /// ringmq with each side's socket in attached mode (its own thread drives its ring).
     RingmqAttached,
+    /// ringmq (detached) with the sender handing one application-owned `Bytes` body to
+    /// every send, the zero-copy API: no copy into a fresh message, the body written out by
+    /// iovec from where it lies. Large messages over tcp and ipc only.
+    RingmqShared,
     /// libzmq 4.3.4 through the `zmq` crate.
     Libzmq,
     /// omq.rs (`omq-tokio`) through its blocking API, with its own I/O thread.
@@ -28,9 +32,10 @@ pub enum Impl {
 
 impl Impl {
     /// Every implementation, in the report's order.
-    pub const ALL: [Impl; 9] = [
+    pub const ALL: [Impl; 10] = [
         Impl::Ringmq,
         Impl::RingmqAttached,
+        Impl::RingmqShared,
         Impl::Libzmq,
         Impl::Omq,
         Impl::OmqCurrentThread,
@@ -45,6 +50,7 @@ impl Impl {
         match self {
             Impl::Ringmq => "ringmq",
             Impl::RingmqAttached => "ringmq-attached",
+            Impl::RingmqShared => "ringmq-shared",
             Impl::Libzmq => "libzmq",
             Impl::Omq => "omq",
             Impl::OmqCurrentThread => "omq-1thread",
@@ -55,17 +61,18 @@ impl Impl {
         }
     }
 
-    /// The implementation name the child runs as (attached mode is an environment switch).
+    /// The implementation name the child runs as (attached mode and the shared body are
+    /// environment switches).
     pub fn child(self) -> &'static str {
         match self {
-            Impl::RingmqAttached => "ringmq",
+            Impl::RingmqAttached | Impl::RingmqShared => "ringmq",
             other => other.name(),
         }
     }
 
     /// Whether this is ringmq itself (the rows the report measures against the others).
     pub fn is_ringmq(self) -> bool {
-        matches!(self, Impl::Ringmq | Impl::RingmqAttached)
+        matches!(self, Impl::Ringmq | Impl::RingmqAttached | Impl::RingmqShared)
     }
 
     /// Whether this is another ZeroMQ implementation ("a peer": not ringmq, not plain
@@ -177,7 +184,9 @@ impl Case {
     /// inproc path (no shard is involved), nor does omq's single-thread mode (both ends of
     /// an inproc pair cannot block on one thread), and plain sockets have no inproc either;
     /// rzmq's io_uring backend serves tcp only; plain streams are the floor for large
-    /// messages only (one `write` per 8-byte message says nothing about a floor).
+    /// messages only (one `write` per 8-byte message says nothing about a floor); the
+    /// shared body is for large messages over tcp and ipc (over inproc nothing would move,
+    /// and a small body is copied into the write batch anyway).
     ///
     /// With security, only the libraries that have it take part, over tcp and ipc (inproc has
     /// no mechanism, in libzmq either); a PLAIN server's ZAP handler needs a shard thread,
@@ -197,6 +206,7 @@ impl Case {
             Impl::Zmqrs | Impl::RingmqAttached | Impl::OmqCurrentThread => stream,
             Impl::RzmqUring => self.transport == Transport::Tcp,
             Impl::Plain => stream && (self.kind == Kind::Latency || self.size >= 1024),
+            Impl::RingmqShared => stream && self.kind == Kind::Throughput && self.size >= 64 << 10,
         }
     }
 }
@@ -248,7 +258,7 @@ mod tests {
         };
         assert_eq!(case.to_string(), "ipc 64 KiB");
         assert_eq!(case.slug(), "throughput-ipc-64kib");
-        assert!(case.runs(Impl::Plain) && case.runs(Impl::Zmqrs));
+        assert!(case.runs(Impl::Plain) && case.runs(Impl::Zmqrs) && case.runs(Impl::RingmqShared));
         let small_inproc = Case {
             kind: Kind::Throughput,
             transport: Transport::Inproc,
@@ -274,6 +284,7 @@ mod tests {
             ..small_inproc
         };
         assert!(!small_tcp.runs(Impl::Plain) && small_tcp.runs(Impl::RingmqAttached));
+        assert!(!small_tcp.runs(Impl::RingmqShared) && !small_inproc.runs(Impl::RingmqShared));
         let curve = Case {
             security: Security::Curve,
             ..small_tcp

@@ -209,6 +209,11 @@ fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case, count: u64, 
     } else {
         "detached"
     };
+    let body = if imp == Impl::RingmqShared {
+        "shared"
+    } else {
+        "fresh"
+    };
     let mut command = Command::new(exe);
     for var in ["RINGMQ_CURVE_SECRET", "RINGMQ_CURVE_SERVER_KEY", "RINGMQ_PLAIN"] {
         command.env_remove(var);
@@ -230,6 +235,7 @@ fn spawn(imp: Impl, tool: &str, address: Option<&str>, case: &Case, count: u64, 
     command
         .args(args)
         .env("RINGMQ_MODE", mode)
+        .env("RINGMQ_BODY", body)
         .env("RINGMQ_HGRM", hgrm)
         .env("RINGMQ_HOLD", "1")
         .stdin(Stdio::piped())

@@ -1,5 +1,5 @@
-//! `ringmq-bench`: the side-by-side report. Runs libzmq's perf tools for ringmq (detached
-//! and attached), libzmq, omq.rs (with its I/O thread and on one thread), rzmq (with and
+//! `ringmq-bench`: the side-by-side report. Runs libzmq's perf tools for ringmq (detached,
+//! attached, and with the sender's zero-copy `Bytes` body for large messages), libzmq, omq.rs (with its I/O thread and on one thread), rzmq (with and
 //! without its io_uring backend), zmq.rs and plain stream sockets over tcp, ipc and inproc
 //! at several message sizes, and prints markdown tables with the ratios to libzmq, to the
 //! best other implementation of each case and to plain sockets. Round-trip distributions are written as HdrHistogram `.hgrm` files and
@@ -21,8 +21,9 @@ use ringmq_perf::bench::{child, distributions, table};
 
 const USAGE: &str = "\
 usage: ringmq-bench [options]
-  --impl LIST        implementations (ringmq,ringmq-attached,libzmq,omq,omq-1thread,rzmq,
-                     rzmq-uring,zmq.rs,plain; default all)
+  --impl LIST        implementations (ringmq,ringmq-attached,ringmq-shared,libzmq,omq,
+                     omq-1thread,rzmq,rzmq-uring,zmq.rs,plain; default all; ringmq-shared
+                     sends one application-owned Bytes body, tcp/ipc 64 KiB and up)
   --transport LIST   transports (tcp,ipc,inproc; default all)
   --kind LIST        throughput,latency (default both)
   --sizes LIST       throughput message sizes in bytes, k for KiB, m for MiB
