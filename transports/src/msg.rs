@@ -87,6 +87,17 @@ impl Msg {
         }
     }
 
+    /// A frame whose body is the first `len` octets of `window` (`len` at most
+    /// `INLINE_CAPACITY`), copied whole: a fixed-size copy is a few full-width moves, where a
+    /// copy of `len` octets ends in overlapping ones that the next whole-`Msg` move cannot
+    /// forward from (a stall on every received small frame). The octets past `len` are kept
+    /// but are never part of the body.
+    #[inline]
+    pub fn from_inline_window(window: &[u8; INLINE_CAPACITY], len: usize) -> Self {
+        debug_assert!(len <= INLINE_CAPACITY);
+        Self::inline(*window, len.min(INLINE_CAPACITY) as u8)
+    }
+
     /// A frame holding a copy of `data` (inline when it is small).
     #[inline]
     pub fn copy_from_slice(data: &[u8]) -> Self {
@@ -451,6 +462,18 @@ impl ringmq_engine::spsc::Frame for Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_from_a_window_is_only_its_first_octets() {
+        let window: [u8; INLINE_CAPACITY] = std::array::from_fn(|i| i as u8);
+        for len in [0, 1, 8, 33, INLINE_CAPACITY] {
+            let m = Msg::from_inline_window(&window, len).with_more(true);
+            assert_eq!(m.len(), len);
+            assert_eq!(m.as_bytes(), &window[..len]);
+            assert_eq!(m, Msg::copy_from_slice(&window[..len]).with_more(true));
+            assert_eq!(m.clone().into_bytes(), Bytes::copy_from_slice(&window[..len]));
+        }
+    }
 
     #[test]
     fn small_bodies_are_inline_and_large_ones_shared() {

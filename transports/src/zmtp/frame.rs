@@ -5,7 +5,7 @@ use bytes::Bytes;
 use super::body_pool::{BodyPool, POOLED_MIN};
 
 use super::{FLAG_COMMAND, FLAG_LONG, FLAG_MORE};
-use crate::msg::Msg;
+use crate::msg::{INLINE_CAPACITY, Msg};
 
 /// Writes the flags and size of a frame carrying `len` body octets; returns the header
 /// length (2 for a short frame, 9 for a long one). `flags` must not contain `FLAG_LONG`.
@@ -313,6 +313,15 @@ impl FrameDecoder {
                     self.check(flags, size)?;
                     let size = size as usize;
                     if input.len() - header_len >= size {
+                        if let Some(window) = input
+                            .get(header_len..header_len + INLINE_CAPACITY)
+                            .filter(|_| size <= INLINE_CAPACITY && flags & FLAG_COMMAND == 0)
+                        {
+                            let window = window.try_into().expect("a window of INLINE_CAPACITY");
+                            let msg = Msg::from_inline_window(window, size);
+                            let frame = DecodedFrame::Message(msg.with_more(flags & FLAG_MORE != 0));
+                            return Ok((header_len + size, Some(frame)));
+                        }
                         let body = &input[header_len..header_len + size];
                         return Ok((header_len + size, Some(self.finish_slice(flags, body))));
                     }
