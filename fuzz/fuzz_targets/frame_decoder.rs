@@ -1,6 +1,7 @@
 //! The frame decoder on arbitrary bytes, cut into arbitrary pieces: it must never panic, must
-//! decode the same frames however the stream is split, and whether message bodies are
-//! decoded or lent and received in place (as a driver does for large ones), and the frames
+//! decode the same frames however the stream is split, whether message bodies are decoded
+//! or lent and received in place (as a driver does for large ones), and whether whole
+//! message frames go through `decode_messages` or `decode`, and the frames
 //! it accepts must survive an encode/decode round trip unchanged.
 #![no_main]
 
@@ -70,6 +71,36 @@ fn decode_lending(input: &[u8], cut: usize) -> (Vec<DecodedFrame>, bool) {
     }
 }
 
+/// As `decode_all` in pieces of `cut`, taking whole message frames through
+/// `decode_messages` first (the receive path's common case) and the rest through `decode`.
+fn decode_fast(input: &[u8], cut: usize) -> (Vec<DecodedFrame>, bool) {
+    let mut decoder = FrameDecoder::new(Some(1 << 20), 1 << 16);
+    let mut frames = Vec::new();
+    for piece in input.chunks(cut.max(1)) {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            match decoder.decode_messages(rest, |m| {
+                frames.push(DecodedFrame::Message(m));
+                true
+            }) {
+                Ok(used) => rest = &rest[used..],
+                Err(_) => return (frames, true),
+            }
+            if rest.is_empty() {
+                break;
+            }
+            match decoder.decode(rest) {
+                Ok((used, frame)) => {
+                    rest = &rest[used..];
+                    frames.extend(frame);
+                }
+                Err(_) => return (frames, true),
+            }
+        }
+    }
+    (frames, false)
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&cut, input)) = data.split_first() else {
         return;
@@ -81,6 +112,9 @@ fuzz_target!(|data: &[u8]| {
     let (lent, lent_failed) = decode_lending(input, usize::from(cut) * 97 + 1);
     assert_eq!(whole_failed, lent_failed);
     assert_eq!(whole, lent);
+    let (fast, fast_failed) = decode_fast(input, usize::from(cut % 23) + 1);
+    assert_eq!(whole_failed, fast_failed);
+    assert_eq!(whole, fast);
     // Re-encode what was decoded: it must be a prefix of the input.
     let mut encoded = Vec::new();
     for frame in &whole {

@@ -62,6 +62,19 @@ impl Codec {
         }
     }
 
+    /// See [`Connection::decode_messages`]; a raw connection's input goes through `decode`.
+    #[inline]
+    pub fn decode_messages(
+        &mut self,
+        input: &[u8],
+        deliver: impl FnMut(Msg) -> bool,
+    ) -> Result<usize, ProtocolError> {
+        match self {
+            Codec::Zmtp(z) => z.decode_messages(input, deliver),
+            Codec::Raw => Ok(0),
+        }
+    }
+
     /// See [`Connection::body_wanted`].
     pub fn body_wanted(&self) -> Option<usize> {
         match self {

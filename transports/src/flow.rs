@@ -172,6 +172,19 @@ impl Flow {
         let mut used = 0;
         let mut ready = None;
         let mut authenticate = None;
+        if stage.up && !stage.lingering && self.input == Input::Flowing {
+            if let Some(p) = pipe.as_deref_mut() {
+                // The common case, whole message frames in the clear, straight into the
+                // pipe while it has room; anything else (a command, a split frame, a full
+                // queue) in the loop below.
+                if p.can_write() {
+                    used = self.codec.decode_messages(data, |msg| {
+                        p.write(msg);
+                        p.can_write()
+                    })?;
+                }
+            }
+        }
         // A frame received in place may be whole with no octets left to decode.
         while used < data.len() || self.codec.has_whole_frame() {
             if self.input != Input::Flowing {

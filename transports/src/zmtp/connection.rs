@@ -318,6 +318,25 @@ impl Connection {
         self.decoder.at_frame_boundary()
     }
 
+    /// Once messages flow in the clear, decodes the whole message frames at the front of
+    /// `input` into `deliver` (see [`FrameDecoder::decode_messages`]) and returns the
+    /// octets used; 0 for anything else (use [`decode`](Self::decode)).
+    #[inline]
+    pub fn decode_messages(
+        &mut self,
+        input: &[u8],
+        deliver: impl FnMut(Msg) -> bool,
+    ) -> Result<usize, ProtocolError> {
+        if self.phase != Phase::Traffic || self.cipher.is_some() {
+            return Ok(0);
+        }
+        let used = self.decoder.decode_messages(input, deliver)?;
+        if used > 0 {
+            self.saw_traffic();
+        }
+        Ok(used)
+    }
+
     /// Octets the message frame being received in the clear still wants (see
     /// [`FrameDecoder::body_wanted`]); `None` for CURVE traffic, which is not lent.
     pub fn body_wanted(&self) -> Option<usize> {

@@ -303,6 +303,52 @@ impl FrameDecoder {
         }))
     }
 
+    /// Decodes the whole message frames at the front of `input` into `deliver` for as long
+    /// as it returns `true` (room for another), and returns the octets they span. Stops
+    /// before a command, a frame `input` does not hold whole, or when part of a frame is
+    /// held already: `decode` goes on from there. The receive path's common case: each
+    /// `Msg` goes straight to `deliver`, without the `DecodedFrame` and event around it,
+    /// whose moves of mixed widths stall on the store buffer.
+    #[inline]
+    pub fn decode_messages(
+        &self,
+        input: &[u8],
+        mut deliver: impl FnMut(Msg) -> bool,
+    ) -> Result<usize, FrameError> {
+        let mut used = 0;
+        if !self.at_frame_boundary() {
+            return Ok(0);
+        }
+        loop {
+            let rest = &input[used..];
+            let Some((flags, size, header_len)) = parse_header(rest) else {
+                return Ok(used);
+            };
+            if flags & FLAG_COMMAND != 0 {
+                return Ok(used);
+            }
+            self.check(flags, size)?;
+            let size = size as usize;
+            if rest.len() - header_len < size {
+                return Ok(used);
+            }
+            let more = flags & FLAG_MORE != 0;
+            let msg = match rest.get(header_len..header_len + INLINE_CAPACITY) {
+                Some(window) if size <= INLINE_CAPACITY => {
+                    Msg::from_inline_window(window.try_into().expect("a window of INLINE_CAPACITY"), size)
+                }
+                _ => match self.finish_slice(flags, &rest[header_len..header_len + size]) {
+                    DecodedFrame::Message(msg) => msg,
+                    DecodedFrame::Command(_) => unreachable!("commands stop the loop above"),
+                },
+            };
+            used += header_len + size;
+            if !deliver(msg.with_more(more)) {
+                return Ok(used);
+            }
+        }
+    }
+
     /// Decodes at most one frame from `input`. Returns the octets consumed and the frame if
     /// one was completed; when it returns no frame, all of `input` was consumed.
     pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<DecodedFrame>), FrameError> {
@@ -469,6 +515,44 @@ mod tests {
             assert_eq!(got, whole, "chunk size {chunk}");
             assert!(d.at_frame_boundary());
         }
+    }
+
+    #[test]
+    fn whole_messages_go_straight_to_the_sink_until_it_is_full_or_a_command_comes() {
+        let mut wire = Vec::new();
+        for len in [0usize, 8, 63, 64, 65, 300, 9000] {
+            let mut h = [0u8; 9];
+            let n = encode_frame_header(FLAG_MORE, len, &mut h);
+            wire.extend_from_slice(&h[..n]);
+            wire.extend(std::iter::repeat_n(len as u8, len));
+        }
+        let commands_at = wire.len();
+        wire.extend_from_slice(&[FLAG_COMMAND, 4, 4, b'P', b'I', b'N']);
+        wire.extend_from_slice(&[0x00, 2, b'o', b'k']);
+        let expected = frames(&mut FrameDecoder::new(None, 1024), &wire).unwrap();
+        let d = FrameDecoder::new(None, 1024);
+        let mut got = Vec::new();
+        // A sink with room for three.
+        let used = d
+            .decode_messages(&wire, |m| {
+                got.push(DecodedFrame::Message(m));
+                got.len() < 3
+            })
+            .unwrap();
+        assert_eq!(got, expected[..3]);
+        let used_all = d
+            .decode_messages(&wire[used..], |m| {
+                got.push(DecodedFrame::Message(m));
+                true
+            })
+            .unwrap();
+        assert_eq!(used + used_all, commands_at, "stops before the command");
+        assert_eq!(got, expected[..7]);
+        // A frame not whole in the input is left to `decode`.
+        assert_eq!(
+            d.decode_messages(&wire[..commands_at - 1], |_| true).unwrap(),
+            commands_at - 9009
+        );
     }
 
     #[test]
