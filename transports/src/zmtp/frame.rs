@@ -272,13 +272,35 @@ impl FrameDecoder {
     fn finish_slice(&self, flags: u8, body: &[u8]) -> DecodedFrame {
         if flags & FLAG_COMMAND != 0 {
             DecodedFrame::Command(Bytes::copy_from_slice(body))
-        } else if body.len() >= POOLED_MIN {
+        } else {
+            DecodedFrame::Message(self.message_from_slice(body).with_more(flags & FLAG_MORE != 0))
+        }
+    }
+
+    /// A message body copied out of the input: into a pooled buffer when large.
+    #[inline]
+    fn message_from_slice(&self, body: &[u8]) -> Msg {
+        if body.len() >= POOLED_MIN {
             let mut pooled = self.bodies.take(body.len());
             pooled.extend_from_slice(body);
-            Self::finish(flags, self.bodies.freeze(pooled))
+            Msg::from(self.bodies.freeze(pooled))
         } else {
-            DecodedFrame::Message(Msg::copy_from_slice(body).with_more(flags & FLAG_MORE != 0))
+            Msg::copy_from_slice(body)
         }
+    }
+
+    /// The message frame whose `size`-octet body lies whole in `input` from `at`: a small
+    /// body copied as its 64-octet window when the input holds one (see
+    /// [`Msg::from_inline_window`]), a large one into a pooled buffer.
+    #[inline]
+    fn message_in(&self, flags: u8, input: &[u8], at: usize, size: usize) -> Msg {
+        let msg = match input.get(at..at + INLINE_CAPACITY) {
+            Some(window) if size <= INLINE_CAPACITY => {
+                Msg::from_inline_window(window.try_into().expect("a window of INLINE_CAPACITY"), size)
+            }
+            _ => self.message_from_slice(&input[at..at + size]),
+        };
+        msg.with_more(flags & FLAG_MORE != 0)
     }
 
     /// A whole frame at the front of `input`, checked as [`decode`](Self::decode) checks it,
@@ -332,18 +354,9 @@ impl FrameDecoder {
             if rest.len() - header_len < size {
                 return Ok(used);
             }
-            let more = flags & FLAG_MORE != 0;
-            let msg = match rest.get(header_len..header_len + INLINE_CAPACITY) {
-                Some(window) if size <= INLINE_CAPACITY => {
-                    Msg::from_inline_window(window.try_into().expect("a window of INLINE_CAPACITY"), size)
-                }
-                _ => match self.finish_slice(flags, &rest[header_len..header_len + size]) {
-                    DecodedFrame::Message(msg) => msg,
-                    DecodedFrame::Command(_) => unreachable!("commands stop the loop above"),
-                },
-            };
+            let msg = self.message_in(flags, rest, header_len, size);
             used += header_len + size;
-            if !deliver(msg.with_more(more)) {
+            if !deliver(msg) {
                 return Ok(used);
             }
         }
@@ -359,14 +372,9 @@ impl FrameDecoder {
                     self.check(flags, size)?;
                     let size = size as usize;
                     if input.len() - header_len >= size {
-                        if let Some(window) = input
-                            .get(header_len..header_len + INLINE_CAPACITY)
-                            .filter(|_| size <= INLINE_CAPACITY && flags & FLAG_COMMAND == 0)
-                        {
-                            let window = window.try_into().expect("a window of INLINE_CAPACITY");
-                            let msg = Msg::from_inline_window(window, size);
-                            let frame = DecodedFrame::Message(msg.with_more(flags & FLAG_MORE != 0));
-                            return Ok((header_len + size, Some(frame)));
+                        if flags & FLAG_COMMAND == 0 {
+                            let msg = self.message_in(flags, input, header_len, size);
+                            return Ok((header_len + size, Some(DecodedFrame::Message(msg))));
                         }
                         let body = &input[header_len..header_len + size];
                         return Ok((header_len + size, Some(self.finish_slice(flags, body))));
