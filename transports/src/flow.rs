@@ -239,20 +239,19 @@ impl Flow {
     /// Octets the message frame being received still wants, when its body may be lent
     /// (see [`lend_body`](Self::lend_body)).
     pub fn body_wanted(&self) -> Option<usize> {
-        if self.input != Input::Flowing || !self.backlog.is_empty() {
-            return None;
-        }
-        self.codec.body_wanted()
+        self.may_lend().then(|| self.codec.body_wanted()).flatten()
     }
 
     /// Lends the body of the large message frame being received to the driver, which
-    /// receives its next octets straight into it (see [`BodyLoan`]): only while input flows
-    /// and nothing is held back, so octets are decoded in the order they came.
+    /// receives its next octets straight into it (see [`BodyLoan`] and `may_lend`).
     pub fn lend_body(&mut self, at_least: usize) -> Option<BodyLoan> {
-        if self.input != Input::Flowing || !self.backlog.is_empty() {
-            return None;
-        }
-        self.codec.lend_body(at_least)
+        self.may_lend().then(|| self.codec.lend_body(at_least)).flatten()
+    }
+
+    /// A body may be lent only while input flows and nothing is held back, so octets are
+    /// decoded in the order they came.
+    fn may_lend(&self) -> bool {
+        self.input == Input::Flowing && self.backlog.is_empty()
     }
 
     /// Takes back a lent body with what the driver received into it and, if that completed
