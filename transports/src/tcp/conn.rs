@@ -129,6 +129,28 @@ pub(super) enum ZeroCopy {
     Refused,
 }
 
+/// An ipc:// connection that sends a body at least this large grows its send buffer (see
+/// [`IPC_LARGE_SNDBUF`]).
+const IPC_LARGE_BODY: usize = 32 * 1024;
+
+/// SO_SNDBUF of an ipc:// connection once it carries large bodies: the kernel doubles it and
+/// caps it at `net.core.wmem_max`. A Unix-domain stream has no receive buffer of its own, so
+/// this bounds what one connection has in flight (2 MiB at most, against 416 KiB by
+/// default). Pinned, against the default: 64 KiB +6–11 %, 256 KiB +30 %, 1 MiB +22 %, with
+/// less CPU on both sides; 8 B and 64 B messages gained nothing, so connections that carry
+/// only small ones keep the default (docs/benchmarks.md).
+const IPC_LARGE_SNDBUF: libc::c_int = 1 << 20;
+
+/// Whether the connection's send buffer is still to be sized by what it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SendBuffer {
+    /// As the socket's options (or the kernel's default) left it.
+    AsSet,
+    /// An ipc:// connection with no SNDBUF option: grows to [`IPC_LARGE_SNDBUF`] with its
+    /// first large body.
+    GrowForLargeBodies,
+}
+
 /// One stream connection's descriptor, operations and send buffers.
 pub(super) struct ConnIo {
     generation: u32,
@@ -137,6 +159,7 @@ pub(super) struct ConnIo {
     recv: RecvOp,
     send: SendOp,
     zerocopy: ZeroCopy,
+    send_buffer: SendBuffer,
     /// What to write next (the session fills it while no send is in flight).
     pub(super) out: WriteBatch,
     iovecs: Vec<libc::iovec>,
@@ -166,6 +189,7 @@ impl ConnIo {
             recv: RecvOp::Idle,
             send: SendOp::Idle,
             zerocopy: ZeroCopy::Allowed,
+            send_buffer: SendBuffer::AsSet,
             out: WriteBatch::new(),
             iovecs: Vec::new(),
             msghdr: Box::new(msghdr),
@@ -338,6 +362,7 @@ impl ConnIo {
         zerocopy_threshold: Option<usize>,
     ) {
         debug_assert!(self.send == SendOp::Idle && !self.out.is_empty());
+        self.size_send_buffer_for_batch();
         self.out.fill_iovecs(&mut self.iovecs);
         self.msghdr.msg_iov = self.iovecs.as_mut_ptr();
         self.msghdr.msg_iovlen = self.iovecs.len();
@@ -419,6 +444,29 @@ impl ConnIo {
         sys::is_unix_socket(self.fd.as_raw_fd())
     }
 
+    /// Lets an ipc:// connection grow its send buffer with its first large body, unless
+    /// `tuning` sets SNDBUF (which then stays as the user chose).
+    pub(super) fn size_send_buffer_by_use(&mut self, tuning: &sys::TcpTuning) {
+        if tuning.sndbuf.is_none() && self.is_unix() {
+            self.send_buffer = SendBuffer::GrowForLargeBodies;
+        }
+    }
+
+    /// Grows the send buffer if it is still to be sized and the batch about to go out holds
+    /// a large body.
+    fn size_send_buffer_for_batch(&mut self) {
+        if self.send_buffer == SendBuffer::GrowForLargeBodies && self.out.largest_shared() >= IPC_LARGE_BODY {
+            self.send_buffer = SendBuffer::AsSet;
+            // Best effort, as libzmq's SNDBUF: a refusal leaves the default, which works.
+            let _ = sys::set_int_option(
+                self.fd.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUF,
+                IPC_LARGE_SNDBUF,
+            );
+        }
+    }
+
     /// Sends FIN after what was written and keeps receiving: the peer sees its input end,
     /// and its end of the connection stays up until it closes it.
     pub(super) fn half_close(&mut self) {
@@ -463,5 +511,80 @@ mod tests {
             }
         }
         assert_eq!(untag(0).1, None);
+    }
+
+    fn stream_pair(domain: libc::c_int) -> (OwnedFd, OwnedFd) {
+        use std::os::fd::FromRawFd;
+        if domain == libc::AF_UNIX {
+            let mut fds = [0; 2];
+            // SAFETY: socketpair writes two descriptors into `fds`, which we then own.
+            let rc = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, fds.as_mut_ptr()) };
+            assert_eq!(rc, 0);
+            // SAFETY: both descriptors are fresh and owned by nobody else.
+            return unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (b, _) = listener.accept().unwrap();
+        (a.into(), b.into())
+    }
+
+    fn sndbuf(io: &ConnIo) -> libc::c_int {
+        sys::int_option(io.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_SNDBUF).unwrap()
+    }
+
+    /// What SO_SNDBUF reads after [`IPC_LARGE_SNDBUF`] is set: doubled, within wmem_max.
+    fn grown_sndbuf() -> libc::c_int {
+        let wmem_max: libc::c_int = std::fs::read_to_string("/proc/sys/net/core/wmem_max")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        2 * IPC_LARGE_SNDBUF.min(wmem_max)
+    }
+
+    fn batch_with_body(io: &mut ConnIo, len: usize) {
+        io.out.clear();
+        io.out
+            .push_message_frame(&crate::msg::Msg::from(vec![7u8; len]), 8 * 1024);
+    }
+
+    #[test]
+    fn an_ipc_connection_grows_its_send_buffer_with_its_first_large_body() {
+        let (fd, _peer) = stream_pair(libc::AF_UNIX);
+        let mut io = ConnIo::new(1, fd);
+        io.size_send_buffer_by_use(&sys::TcpTuning::default());
+        let default = sndbuf(&io);
+        batch_with_body(&mut io, IPC_LARGE_BODY - 1);
+        io.size_send_buffer_for_batch();
+        assert_eq!(
+            sndbuf(&io),
+            default,
+            "a body below the threshold leaves the buffer"
+        );
+        batch_with_body(&mut io, IPC_LARGE_BODY);
+        io.size_send_buffer_for_batch();
+        assert_eq!(sndbuf(&io), grown_sndbuf());
+        assert_eq!(io.send_buffer, SendBuffer::AsSet, "sized once");
+    }
+
+    #[test]
+    fn a_chosen_sndbuf_and_tcp_connections_keep_their_send_buffer() {
+        let (fd, _peer) = stream_pair(libc::AF_UNIX);
+        let mut chosen = ConnIo::new(1, fd);
+        sys::set_int_option(chosen.fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_SNDBUF, 65_536).unwrap();
+        chosen.size_send_buffer_by_use(&sys::TcpTuning {
+            sndbuf: Some(65_536),
+            ..Default::default()
+        });
+        let (fd, _peer) = stream_pair(libc::AF_INET);
+        let mut tcp = ConnIo::new(1, fd);
+        tcp.size_send_buffer_by_use(&sys::TcpTuning::default());
+        for io in [&mut chosen, &mut tcp] {
+            let before = sndbuf(io);
+            batch_with_body(io, 1 << 20);
+            io.size_send_buffer_for_batch();
+            assert_eq!(sndbuf(io), before);
+        }
     }
 }

@@ -144,22 +144,18 @@ pub fn listen_unix(addr: &UnixAddr, backlog: i32) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// `true` if `fd` is a Unix domain socket.
 /// `true` for a Unix-domain socket.
 pub fn is_unix_socket(fd: RawFd) -> bool {
-    let mut domain: libc::c_int = 0;
+    int_option(fd, libc::SOL_SOCKET, libc::SO_DOMAIN).is_ok_and(|domain| domain == libc::AF_UNIX)
+}
+
+/// Reads an integer socket option.
+pub fn int_option(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `domain`.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_DOMAIN,
-            (&mut domain as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    rc == 0 && domain == libc::AF_UNIX
+    // SAFETY: getsockopt writes at most `len` bytes into `value`.
+    check(unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut libc::c_int).cast(), &mut len) })?;
+    Ok(value)
 }
 
 /// Converts a std address to the kernel form.

@@ -207,6 +207,7 @@ impl Session {
         match attempt {
             Ok((fd, raw)) => {
                 let mut io = ConnIo::new(self.new_generation(), fd);
+                io.size_send_buffer_by_use(&self.options.tuning);
                 io.submit_connect(cx, self.me, raw);
                 self.enter_connecting(io);
             }

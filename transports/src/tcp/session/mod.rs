@@ -268,7 +268,8 @@ impl Session {
             Box::new(Session::new(me, shard, role, options, None))
         });
         cx.with_task::<Session, _>(id, |s, cx| {
-            let io = ConnIo::new(s.new_generation(), fd);
+            let mut io = ConnIo::new(s.new_generation(), fd);
+            io.size_send_buffer_by_use(&s.options.tuning);
             s.establish(cx, io);
         });
         id
