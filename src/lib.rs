@@ -29,9 +29,10 @@
 
 pub use bytes::Bytes;
 pub use ringmq_sockets::{
-    AsyncSocket, Attached, Authenticator, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair, CurvePublicKey,
-    CurveSecretKey, Error, Flags, Mechanism, Msg, PollEvents, PollItem, Result, SharedSocket, Socket,
-    SocketType, StatsSnapshot, curve_keypair, curve_public, poll, proxy,
+    ALL_EVENTS, AsyncSocket, Attached, Authenticator, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair,
+    CurvePublicKey, CurveSecretKey, Error, EventKind, Flags, Mechanism, MonitorEvent, Msg, PollEvents,
+    PollItem, Result, SharedSocket, Socket, SocketType, StatsSnapshot, curve_keypair, curve_public, poll,
+    proxy,
 };
 
 pub mod socket_types;
@@ -63,3 +64,7 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../docs/security.md")]
 #[cfg(doctest)]
 pub struct SecurityGuideDoctests;
+
+#[doc = include_str!("../docs/monitor.md")]
+#[cfg(doctest)]
+pub struct MonitorGuideDoctests;

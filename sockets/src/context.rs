@@ -190,7 +190,7 @@ impl std::fmt::Debug for ContextInner {
 
 impl ContextInner {
     /// Registers and creates a socket served by `shard`.
-    fn make_socket(
+    pub(crate) fn make_socket(
         self: &Arc<Self>,
         id: SocketId,
         socket_type: SocketType,
@@ -212,6 +212,11 @@ impl ContextInner {
         }
         Socket::new(id, socket_type, inbox, shard, attached, self.clone())
             .inspect_err(|_| self.socket_closed(id))
+    }
+
+    /// A fresh socket id.
+    pub(crate) fn next_socket_id(&self) -> SocketId {
+        self.next_socket_id.fetch_add(1, Ordering::Relaxed)
     }
 
     pub(crate) fn is_terminating(&self) -> bool {

@@ -26,6 +26,7 @@ pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
 pub use proxy::proxy;
+pub use ringmq_transports::monitor::{ALL_EVENTS, EventKind, MonitorEvent};
 pub use ringmq_transports::security::{
     CurveKeyPair, CurvePublicKey, CurveSecretKey, Mechanism, curve_keypair, curve_public,
 };

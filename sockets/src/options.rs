@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ringmq_transports::inproc::{InprocPeer, InprocRegistry};
+use ringmq_transports::monitor::EventHook;
 use ringmq_transports::pipe::SocketInbox;
 use ringmq_transports::security::{CurveKeyPair, CurvePublicKey, CurveSecretKey, Mechanism, Secret};
 use ringmq_transports::stats::TransportStats;
@@ -48,6 +49,8 @@ pub(crate) struct SocketOptions {
     /// The socket's transport counters, shared with its sessions (not an option: a clone of
     /// the options counts into the same place).
     pub(crate) stats: Arc<TransportStats>,
+    /// The socket's monitor hook, shared with its listeners and sessions in the same way.
+    pub(crate) events: Arc<EventHook>,
     /// ZMQ_MECHANISM, as the PLAIN and CURVE options set it.
     pub(crate) mechanism: Mechanism,
     /// The mechanism's server side (ZMQ_PLAIN_SERVER, ZMQ_CURVE_SERVER).
@@ -92,6 +95,7 @@ impl SocketOptions {
             multicast_loop: true,
             ipv6: false,
             stats: Arc::default(),
+            events: Arc::default(),
             mechanism: Mechanism::Null,
             as_server: false,
             plain_username: Bytes::new(),
@@ -164,6 +168,7 @@ impl SocketOptions {
         };
         let mut tcp = TcpOptions::new(Arc::new(zmtp));
         tcp.stats = self.stats.clone();
+        tcp.events = self.events.clone();
         tcp.zap_handlers = Some(zap_handlers.clone());
         tcp.ipv6 = self.ipv6;
         tcp.multicast_hops = self.multicast_hops as u32;

@@ -28,6 +28,7 @@ use crate::pipes::Pipes;
 use crate::poll::PollEvents;
 
 mod diagnostics;
+mod monitor;
 mod options_api;
 mod security_api;
 
@@ -75,6 +76,7 @@ pub struct Socket {
     /// Attached: octets sent since this socket last ran its ring, by waiting or by a turn
     /// (see [`ATTACHED_SEND_TURN`]).
     sent_since_turn: usize,
+    monitor: monitor::Monitor,
 }
 
 /// An attached socket runs its ring after this many octets of sends, whether or not it has
@@ -136,6 +138,7 @@ impl Socket {
             event_fd: None,
             attached,
             sent_since_turn: 0,
+            monitor: monitor::Monitor::default(),
         })
     }
 
@@ -763,6 +766,8 @@ impl Drop for Socket {
             !self.bound.is_empty(),
             !self.connected.is_empty(),
         );
+        self.monitor
+            .stop_after_shard_work(&self.options.events, &self.shard);
         self.ctx.inproc.socket_closed(self.id, self.options.linger == 0);
         self.ctx.socket_closed(self.id);
     }

@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errors_map_to_libzmq_errno_values() {
+    fn errors_map_to_libzmq_event_values() {
         assert_eq!(Error::Again.errno(), libc::EAGAIN);
         assert_eq!(Error::Terminated.errno(), 156_384_765);
         assert_eq!(Error::InvalidState("x").errno(), 156_384_763);

@@ -17,6 +17,7 @@ pub mod error;
 pub mod flow;
 pub mod inproc;
 pub mod ipc;
+pub mod monitor;
 pub mod msg;
 pub mod pipe;
 mod pipe_ends;

@@ -19,6 +19,7 @@ use ringmq_engine::ShardRef;
 use crate::endpoint::{ConnectTarget, Endpoint, TcpEndpoint, endpoint_string, tcp_endpoint_string};
 use crate::error::{Error, Result};
 use crate::ipc::{self, IpcFile, IpcPath};
+use crate::monitor::{EventKind, event_value};
 use crate::pipe::{SocketInbox, SocketPipe, pipe};
 use crate::tcp::sys::{self, StreamAddr};
 use crate::tcp::{self, ConnectPipe, DialTarget, PipeHandout, SocketId, TcpOptions};
@@ -53,6 +54,16 @@ pub struct Bound {
 /// Binds `endpoint` (tcp://, ipc://, or udp:// for a DISH): peers of a listening endpoint
 /// arrive in the socket's inbox as their handshakes complete.
 pub fn bind(endpoint: &str, parsed: &Endpoint, side: &SocketSide) -> Result<Bound> {
+    let bound = bind_endpoint(endpoint, parsed, side);
+    if let Err(e) = &bound {
+        side.options
+            .events
+            .emit(EventKind::BindFailed, event_value(e.errno()), endpoint);
+    }
+    bound
+}
+
+fn bind_endpoint(endpoint: &str, parsed: &Endpoint, side: &SocketSide) -> Result<Bound> {
     match parsed {
         Endpoint::Tcp(tcp) => {
             let addr = tcp.resolve_bind(endpoint, side.options.ipv6)?;
@@ -73,6 +84,10 @@ pub fn bind(endpoint: &str, parsed: &Endpoint, side: &SocketSide) -> Result<Boun
 }
 
 fn listen(side: &SocketSide, fd: std::os::fd::OwnedFd, resolved: String) {
+    use std::os::fd::AsRawFd;
+    side.options
+        .events
+        .emit(EventKind::Listening, event_value(fd.as_raw_fd()), &resolved);
     let (socket, options, inbox) = (side.id, side.options.clone(), side.inbox.clone());
     side.shard
         .run(move |cx| tcp::start_listener(cx, socket, fd, resolved, options, inbox));

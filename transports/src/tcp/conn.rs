@@ -439,6 +439,11 @@ impl ConnIo {
         }
     }
 
+    /// The descriptor's number, as monitor events report it.
+    pub(super) fn raw_fd(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+
     /// `true` for an ipc:// (Unix-domain) connection.
     pub(super) fn is_unix(&self) -> bool {
         sys::is_unix_socket(self.fd.as_raw_fd())

@@ -13,6 +13,7 @@ use ringmq_engine::{ShardCx, Task, TaskId};
 use super::TcpOptions;
 use super::session::Session;
 use super::sys;
+use crate::monitor::{EventKind, event_value};
 use crate::pipe::SocketInbox;
 
 const OP_ACCEPT: OpTag = 1;
@@ -85,6 +86,10 @@ impl Listener {
         self.accept_armed = true;
     }
 
+    fn report(&self, kind: EventKind, value: u32) {
+        self.options.events.emit(kind, value, &self.endpoint);
+    }
+
     /// The sessions this listener started (some may have ended).
     pub(crate) fn sessions(&self) -> &[TaskId] {
         &self.sessions
@@ -98,6 +103,8 @@ impl Listener {
         }
         self.done = true;
         self.closed.store(true, Ordering::Release);
+        // The descriptor closes when the task is gone, right after this.
+        self.report(EventKind::Closed, event_value(self.fd.as_raw_fd()));
         if self.accept_armed {
             cx.cancel(me, OP_ACCEPT, OP_CANCEL);
         }
@@ -110,6 +117,7 @@ impl Listener {
         if self.done {
             return;
         }
+        self.report(EventKind::Accepted, event_value(fd.as_raw_fd()));
         if sys::tune(fd.as_raw_fd(), &self.options.tuning).is_err() {
             return;
         }
@@ -146,6 +154,7 @@ impl Task for Listener {
         if self.done || c.result == -libc::ECANCELED {
             return;
         }
+        self.report(EventKind::AcceptFailed, event_value(c.result));
         // Out of descriptors or memory, or a connection reset before we took it: try again,
         // after a pause for resource errors.
         let pause = matches!(

@@ -22,6 +22,7 @@ use std::time::Duration;
 use ringmq_engine::{ShardCx, TaskId};
 
 use crate::inproc::InprocRegistry;
+use crate::monitor::EventHook;
 use crate::pipe::{PipeLimits, SocketInbox};
 use crate::stats::TransportStats;
 use crate::zmtp::ZmtpConfig;
@@ -67,6 +68,8 @@ pub struct TcpOptions {
     pub multicast_loop: bool,
     /// The socket's counters.
     pub stats: Arc<TransportStats>,
+    /// The socket's monitor hook.
+    pub events: Arc<EventHook>,
     /// Looks up connect endpoints' host names, before every attempt.
     pub resolver: Arc<dyn Resolve>,
     /// The context's inproc names, where a ZAP handler binds `inproc://zeromq.zap.01`
@@ -92,6 +95,7 @@ impl TcpOptions {
             multicast_hops: 1,
             multicast_loop: true,
             stats: Arc::default(),
+            events: Arc::default(),
             resolver: Arc::new(ResolverThreads),
             zap_handlers: None,
         }
@@ -185,7 +189,7 @@ pub fn start_connect(
     target: DialTarget,
     source: Option<SocketAddr>,
 ) -> TaskId {
-    let id = Session::spawn_connect(cx, pipe, options, target, source);
+    let id = Session::spawn_connect(cx, endpoint.clone(), pipe, options, target, source);
     let mut list = cx
         .extension::<Connects>()
         .by_socket

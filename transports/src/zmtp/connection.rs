@@ -151,6 +151,22 @@ pub enum ProtocolError {
     Cryptographic(&'static str),
 }
 
+impl ProtocolError {
+    /// `true` if a new connection to the same peer would fail the same way: it speaks
+    /// another protocol, version or mechanism, is of a socket type ours cannot talk to, or
+    /// refused us with ERROR. A connecting session stops there, as libzmq's does on these.
+    pub fn rules_out_the_peer(&self) -> bool {
+        matches!(
+            self,
+            Self::BadSignature
+                | Self::UnsupportedVersion(_)
+                | Self::MechanismMismatch { .. }
+                | Self::IncompatibleSocketType { .. }
+                | Self::PeerError(_)
+        )
+    }
+}
+
 impl std::fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

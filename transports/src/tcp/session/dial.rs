@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ringmq_engine::{ShardCx, TaskId};
 
 use super::{Link, PipeHandout, Role, Session};
+use crate::monitor::{EventKind, event_value};
 use crate::tcp::TcpOptions;
 use crate::tcp::conn::ConnIo;
 use crate::tcp::resolve::{self, HostName};
@@ -120,10 +121,9 @@ impl Dialer {
     /// Sets the next attempt: the current interval plus jitter below one base interval
     /// (spreading peers that lost a server at the same time), then doubles the interval up
     /// to RECONNECT_IVL_MAX.
-    pub(super) fn schedule_retry(&mut self, now: Instant, options: &TcpOptions) {
-        let Some(current) = self.backoff else {
-            return;
-        };
+    /// Returns the delay until that attempt (`None`: no more attempts).
+    pub(super) fn schedule_retry(&mut self, now: Instant, options: &TcpOptions) -> Option<Duration> {
+        let current = self.backoff?;
         let jitter = self.random_jitter(options.reconnect_ivl.unwrap_or(current));
         let grown = match (options.reconnect_ivl_max, options.reconnect_ivl) {
             (Some(max), Some(first)) if max > first => (current * 2).min(max),
@@ -131,6 +131,7 @@ impl Dialer {
         };
         self.backoff = Some(grown);
         self.retry_at = Some(now + current + jitter);
+        Some(current + jitter)
     }
 
     fn random_jitter(&mut self, below: Duration) -> Duration {
@@ -209,6 +210,11 @@ impl Session {
                 let mut io = ConnIo::new(self.new_generation(), fd);
                 io.size_send_buffer_by_use(&self.options.tuning);
                 io.submit_connect(cx, self.me, raw);
+                if matches!(addr, StreamAddr::Ip(_)) {
+                    // libzmq's non-blocking tcp connect returns EINPROGRESS and says so; a
+                    // Unix-domain one completes at once.
+                    self.report(EventKind::ConnectDelayed, event_value(libc::EINPROGRESS));
+                }
                 self.enter_connecting(io);
             }
             Err(_) => self.after_connection_lost(cx),
@@ -227,6 +233,7 @@ impl Session {
         let Link::Connecting(io) = std::mem::replace(&mut self.link, Link::Down) else {
             unreachable!("a connect completes only while connecting");
         };
+        self.report(EventKind::Connected, event_value(io.raw_fd()));
         self.establish(cx, io);
     }
 

@@ -18,7 +18,6 @@ use ringmq_engine::{ShardCx, TaskId};
 use super::{Conn, Link, Session};
 use crate::flow::Input;
 use crate::tcp::conn::RecvState;
-use crate::zmtp::ProtocolError;
 
 /// A message body with at least this many octets still to come is received in place.
 /// Below it, stopping the multishot receive and arming it again costs more than the copy
@@ -177,9 +176,9 @@ impl Session {
             let fed = match conn.flow.feed(&data[used..], now, stage, pipe) {
                 Ok(fed) => fed,
                 Err(e) => {
-                    if let ProtocolError::PeerError(_) = e {
-                        // The peer refused us with ERROR: as libzmq, a connecting
-                        // session does not try again (the credentials will not change).
+                    if e.rules_out_the_peer() {
+                        // As libzmq: a peer that refused us, or one we cannot talk to, is
+                        // not tried again (neither it nor our credentials will change).
                         if let Some(dialer) = self.dialer() {
                             dialer.stop_reconnecting();
                         }

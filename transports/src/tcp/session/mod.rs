@@ -33,6 +33,7 @@ use super::TcpOptions;
 use super::conn::{ConnIo, GENERATION_BITS, Op, untag};
 use crate::codec::Codec;
 use crate::flow::{Flow, Input, Stage};
+use crate::monitor::{EventKind, event_value};
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
 use crate::zmtp::{BodyPool, Metadata, PeerInfo};
@@ -197,6 +198,9 @@ pub struct Session {
     last_generation: u32,
     /// A ZAP request waiting for the handler's reply.
     zap: Option<zap::ZapExchange>,
+    /// The endpoint monitor events name: the connect endpoint as the socket gave it, or the
+    /// bound endpoint a connection was accepted on.
+    endpoint: String,
 }
 
 impl Session {
@@ -206,8 +210,10 @@ impl Session {
         role: Role,
         options: Arc<TcpOptions>,
         pipe: Option<ShardPipe>,
+        endpoint: String,
     ) -> Self {
         Self {
+            endpoint,
             me,
             shard,
             options,
@@ -222,9 +228,11 @@ impl Session {
         }
     }
 
-    /// Spawns a session that connects to `target` and serves `pipe`.
+    /// Spawns a session that connects to `target` (the socket's `endpoint`) and serves
+    /// `pipe`.
     pub fn spawn_connect(
         cx: &mut ShardCx<'_>,
+        endpoint: String,
         pipe: ConnectPipe,
         options: Arc<TcpOptions>,
         target: DialTarget,
@@ -240,7 +248,14 @@ impl Session {
                 ConnectPipe::PerConnection(handout) => (None, DialPipes::PerConnection(handout)),
             };
             let dialer = Dialer::new(me, target, source, options.reconnect_ivl, pipes);
-            Box::new(Session::new(me, shard, Role::Dial(dialer), options, pipe))
+            Box::new(Session::new(
+                me,
+                shard,
+                Role::Dial(dialer),
+                options,
+                pipe,
+                endpoint,
+            ))
         });
         cx.with_task::<Session, _>(id, |s, cx| {
             s.begin_connect(cx);
@@ -261,11 +276,12 @@ impl Session {
     ) -> TaskId {
         let shard = cx.shard().clone();
         let id = cx.spawn_with(|me| {
+            let endpoint = origin.clone();
             let role = Role::Accepted {
                 listener_closed,
                 handout: PipeHandout { inbox, origin },
             };
-            Box::new(Session::new(me, shard, role, options, None))
+            Box::new(Session::new(me, shard, role, options, None, endpoint))
         });
         cx.with_task::<Session, _>(id, |s, cx| {
             let mut io = ConnIo::new(s.new_generation(), fd);
@@ -431,6 +447,7 @@ impl Session {
             Link::Handshaking(conn) => Link::Up(conn),
             other => other,
         };
+        self.report(EventKind::HandshakeSucceeded, 0);
         Ok(())
     }
 
@@ -468,12 +485,13 @@ impl Session {
     /// reaches the socket; the peer gets the ERROR it is owed, if any, before the close;
     /// then the session reconnects or ends.
     fn fail(&mut self, cx: &mut ShardCx<'_>, _reason: &str) {
-        if matches!(
-            self.link,
-            Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. }
-        ) {
-            return;
-        }
+        let lost = match &self.link {
+            Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. } => return,
+            // As libzmq: a connect that failed closes its descriptor.
+            Link::Connecting(io) => (EventKind::Closed, io.raw_fd()),
+            Link::Handshaking(c) | Link::Up(c) => (EventKind::Disconnected, c.io.raw_fd()),
+        };
+        self.report(lost.0, event_value(lost.1));
         if let Some(p) = self.pipe.as_mut() {
             // A message cut short by the failure never reaches the socket.
             p.rollback();
@@ -514,7 +532,9 @@ impl Session {
         let lingering_done = self.is_lingering() && !self.has_queued_output();
         match &mut self.role {
             Role::Dial(dialer) if dialer.may_reconnect() && !lingering_done => {
-                dialer.schedule_retry(cx.now(), &self.options);
+                let delay = dialer.schedule_retry(cx.now(), &self.options);
+                let millis = delay.map_or(0, |d| d.as_millis().min(u128::from(u32::MAX)) as u32);
+                self.report(EventKind::ConnectRetried, millis);
                 self.rearm_timer(cx);
             }
             _ => self.finish(),
@@ -578,6 +598,11 @@ impl Session {
     fn finish(&mut self) {
         self.life = Life::Ended;
         self.pipe = None;
+    }
+
+    /// Reports a monitor event about this session's endpoint.
+    fn report(&self, kind: EventKind, value: u32) {
+        self.options.events.emit(kind, value, &self.endpoint);
     }
 
     /// Stops a replaced connection and keeps it until none of its operations is in flight.

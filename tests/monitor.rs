@@ -1,0 +1,449 @@
+//! Socket monitor events, scenario by scenario, beside libzmq's (through the `zmq` crate) for
+//! the same scenario in the same test: the lists must match, except where
+//! docs/monitor.md documents a difference.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TIMEOUT_MS, ringmq_socket, zmq_socket};
+use ringmq::{ALL_EVENTS, Context, EventKind, MonitorEvent, Socket, SocketType};
+
+/// One event as compared: its name, its value where the scenario fixes it, and whether it
+/// names the scenario's endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Seen {
+    name: &'static str,
+    value: Option<u32>,
+    endpoint: Endpoint,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Endpoint {
+    /// The endpoint the scenario bound or connected to.
+    Ours,
+    /// None (MONITOR_STOPPED).
+    Empty,
+    Other(String),
+}
+
+fn seen(event: &MonitorEvent, endpoint: &str) -> Seen {
+    // Descriptor numbers and retry delays differ from run to run; errnos and zeros do not.
+    let fixed = !matches!(
+        event.kind,
+        EventKind::Connected
+            | EventKind::Listening
+            | EventKind::Accepted
+            | EventKind::Closed
+            | EventKind::Disconnected
+            | EventKind::ConnectRetried
+    );
+    if !fixed {
+        assert!(event.value > 0, "{event:?}: a descriptor or a delay");
+    }
+    Seen {
+        name: event.kind.name(),
+        value: fixed.then_some(event.value),
+        endpoint: match event.endpoint.as_str() {
+            "" => Endpoint::Empty,
+            e if e == endpoint => Endpoint::Ours,
+            e => Endpoint::Other(e.to_owned()),
+        },
+    }
+}
+
+/// A ringmq socket's monitor, read from a PAIR.
+struct RingmqEvents(Socket);
+
+impl RingmqEvents {
+    fn start(ctx: &Context, socket: &mut Socket, name: &str) -> Self {
+        let endpoint = format!("inproc://{name}");
+        socket.monitor(&endpoint, ALL_EVENTS).unwrap();
+        let mut pair = ringmq_socket(ctx, SocketType::Pair);
+        pair.connect(&endpoint).unwrap();
+        pair.set_rcvtimeo(20).unwrap();
+        Self(pair)
+    }
+
+    /// Events until `until` says the list is complete, or `quiet` passes without one.
+    fn collect(&mut self, endpoint: &str, quiet: Duration, until: impl Fn(&[Seen]) -> bool) -> Vec<Seen> {
+        collect(|| self.0.recv_monitor_event().ok(), endpoint, quiet, until)
+    }
+}
+
+/// A libzmq socket's monitor, read from a PAIR.
+struct LibzmqEvents(zmq::Socket);
+
+impl LibzmqEvents {
+    fn start(ctx: &zmq::Context, socket: &zmq::Socket, name: &str) -> Self {
+        let endpoint = format!("inproc://{name}");
+        socket.monitor(&endpoint, ALL_EVENTS as i32).unwrap();
+        let pair = zmq_socket(ctx, zmq::PAIR);
+        pair.connect(&endpoint).unwrap();
+        pair.set_rcvtimeo(20).unwrap();
+        Self(pair)
+    }
+
+    fn collect(&mut self, endpoint: &str, quiet: Duration, until: impl Fn(&[Seen]) -> bool) -> Vec<Seen> {
+        collect(
+            || {
+                let frames = self.0.recv_multipart(0).ok()?;
+                let frames: Vec<ringmq::Msg> = frames.into_iter().map(ringmq::Msg::from).collect();
+                Some(MonitorEvent::from_frames(&frames).expect("libzmq's monitor message"))
+            },
+            endpoint,
+            quiet,
+            until,
+        )
+    }
+}
+
+fn collect(
+    mut next: impl FnMut() -> Option<MonitorEvent>,
+    endpoint: &str,
+    quiet: Duration,
+    until: impl Fn(&[Seen]) -> bool,
+) -> Vec<Seen> {
+    let give_up = Instant::now() + Duration::from_millis(TIMEOUT_MS as u64);
+    let mut last = Instant::now();
+    let mut events = Vec::new();
+    while Instant::now() < give_up && last.elapsed() < quiet && !until(&events) {
+        if let Some(event) = next() {
+            events.push(seen(&event, endpoint));
+            last = Instant::now();
+        }
+    }
+    events
+}
+
+fn names(events: &[Seen]) -> Vec<&'static str> {
+    events.iter().map(|e| e.name).collect()
+}
+
+fn ends_with(name: &'static str) -> impl Fn(&[Seen]) -> bool {
+    move |events| events.last().is_some_and(|e| e.name == name)
+}
+
+fn has(count: usize) -> impl Fn(&[Seen]) -> bool {
+    move |events| events.len() >= count
+}
+
+const QUIET: Duration = Duration::from_millis(300);
+
+fn event(name: &'static str, value: Option<u32>) -> Seen {
+    Seen {
+        name,
+        value,
+        endpoint: Endpoint::Ours,
+    }
+}
+
+#[test]
+fn bind_connect_handshake_and_peer_disconnect_match_libzmq() {
+    let ctx = Context::new().unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    let mut pull_events = RingmqEvents::start(&ctx, &mut pull, "r-pull");
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    let mut push_events = RingmqEvents::start(&ctx, &mut push, "r-push");
+    push.connect(&ep).unwrap();
+    let ours_connect = push_events.collect(&ep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    let ours_bind = pull_events.collect(&ep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    drop(push);
+    let ours_connect_close = push_events.collect(&ep, QUIET, ends_with("MONITOR_STOPPED"));
+    let ours_bind_lost = pull_events.collect(&ep, QUIET, ends_with("DISCONNECTED"));
+
+    let zctx = zmq::Context::new();
+    let zpull = zmq_socket(&zctx, zmq::PULL);
+    let mut zpull_events = LibzmqEvents::start(&zctx, &zpull, "z-pull");
+    zpull.bind("tcp://127.0.0.1:*").unwrap();
+    let zep = common::zmq_endpoint(&zpull);
+    let zpush = zmq_socket(&zctx, zmq::PUSH);
+    let mut zpush_events = LibzmqEvents::start(&zctx, &zpush, "z-push");
+    zpush.connect(&zep).unwrap();
+    let theirs_connect = zpush_events.collect(&zep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    let theirs_bind = zpull_events.collect(&zep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    drop(zpush);
+    let theirs_connect_close = zpush_events.collect(&zep, QUIET, ends_with("MONITOR_STOPPED"));
+    let theirs_bind_lost = zpull_events.collect(&zep, QUIET, ends_with("DISCONNECTED"));
+
+    let einprogress = Some(libc::EINPROGRESS as u32);
+    assert_eq!(
+        ours_connect,
+        [
+            event("CONNECT_DELAYED", einprogress),
+            event("CONNECTED", None),
+            event("HANDSHAKE_SUCCEEDED", Some(0))
+        ]
+    );
+    assert_eq!(ours_connect, theirs_connect);
+    assert_eq!(
+        ours_bind,
+        [
+            event("LISTENING", None),
+            event("ACCEPTED", None),
+            event("HANDSHAKE_SUCCEEDED", Some(0))
+        ]
+    );
+    assert_eq!(ours_bind, theirs_bind);
+    let stopped = Seen {
+        name: "MONITOR_STOPPED",
+        value: Some(0),
+        endpoint: Endpoint::Empty,
+    };
+    assert_eq!(ours_connect_close, std::slice::from_ref(&stopped));
+    assert_eq!(ours_connect_close, theirs_connect_close);
+    assert_eq!(ours_bind_lost, [event("DISCONNECTED", None)]);
+    assert_eq!(ours_bind_lost, theirs_bind_lost);
+
+    drop(pull);
+    let ours_bind_close = pull_events.collect(&ep, QUIET, ends_with("MONITOR_STOPPED"));
+    drop(zpull);
+    let theirs_bind_close = zpull_events.collect(&zep, QUIET, ends_with("MONITOR_STOPPED"));
+    assert_eq!(ours_bind_close, [event("CLOSED", None), stopped]);
+    assert_eq!(ours_bind_close, theirs_bind_close);
+}
+
+#[test]
+fn a_failed_bind_reports_its_errno() {
+    let ctx = Context::new().unwrap();
+    let mut first = ringmq_socket(&ctx, SocketType::Pull);
+    first.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = first.last_endpoint();
+    let mut second = ringmq_socket(&ctx, SocketType::Pull);
+    let mut events = RingmqEvents::start(&ctx, &mut second, "r-bind-failed");
+    assert_eq!(second.bind(&ep).unwrap_err().errno(), libc::EADDRINUSE);
+    let ours = events.collect(&ep, QUIET, ends_with("BIND_FAILED"));
+
+    let zctx = zmq::Context::new();
+    let zsecond = zmq_socket(&zctx, zmq::PULL);
+    let mut zevents = LibzmqEvents::start(&zctx, &zsecond, "z-bind-failed");
+    assert_eq!(zsecond.bind(&ep).unwrap_err(), zmq::Error::EADDRINUSE);
+    let theirs = zevents.collect(&ep, QUIET, ends_with("BIND_FAILED"));
+
+    let addrinuse = Some(libc::EADDRINUSE as u32);
+    assert_eq!(ours, [event("BIND_FAILED", addrinuse)]);
+    // The documented difference: libzmq first reports closing the descriptor it could not
+    // bind (with no endpoint), and names the address without its transport.
+    let address = ep.trim_start_matches("tcp://").to_owned();
+    assert_eq!(
+        theirs,
+        [
+            Seen {
+                name: "CLOSED",
+                value: None,
+                endpoint: Endpoint::Empty
+            },
+            Seen {
+                name: "BIND_FAILED",
+                value: addrinuse,
+                endpoint: Endpoint::Other(address)
+            }
+        ]
+    );
+}
+
+/// An endpoint nobody listens on.
+fn closed_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("tcp://{}", listener.local_addr().unwrap())
+}
+
+#[test]
+fn connecting_to_nothing_is_delayed_closed_and_retried_like_libzmq() {
+    let ep = closed_port();
+    let ctx = Context::new().unwrap();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    let mut events = RingmqEvents::start(&ctx, &mut push, "r-nothing");
+    push.connect(&ep).unwrap();
+    let ours = events.collect(&ep, Duration::from_secs(2), has(6));
+
+    let zctx = zmq::Context::new();
+    let zpush = zmq_socket(&zctx, zmq::PUSH);
+    let mut zevents = LibzmqEvents::start(&zctx, &zpush, "z-nothing");
+    zpush.connect(&ep).unwrap();
+    let theirs = zevents.collect(&ep, Duration::from_secs(2), has(6));
+
+    let cycle = [
+        event("CONNECT_DELAYED", Some(libc::EINPROGRESS as u32)),
+        event("CLOSED", None),
+        event("CONNECT_RETRIED", None),
+    ];
+    assert_eq!(ours, [cycle.clone(), cycle].concat());
+    assert_eq!(ours, theirs);
+}
+
+/// `true` once `events` are a lost connection, any number of failed attempts, and a new
+/// connection's handshake.
+fn is_reconnection(events: &[Seen]) -> bool {
+    let n = names(events);
+    if n.len() < 5 {
+        return false;
+    }
+    let (head, middle, tail) = (&n[..2], &n[2..n.len() - 3], &n[n.len() - 3..]);
+    head == ["DISCONNECTED", "CONNECT_RETRIED"]
+        && tail == ["CONNECT_DELAYED", "CONNECTED", "HANDSHAKE_SUCCEEDED"]
+        && middle.len() % 3 == 0
+        && middle
+            .chunks(3)
+            .all(|c| c == ["CONNECT_DELAYED", "CLOSED", "CONNECT_RETRIED"])
+}
+
+#[test]
+fn a_lost_server_is_retried_until_it_returns_like_libzmq() {
+    let ctx = Context::new().unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    let mut events = RingmqEvents::start(&ctx, &mut push, "r-lost");
+    push.connect(&ep).unwrap();
+    events.collect(&ep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    drop(pull);
+    std::thread::sleep(Duration::from_millis(250));
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind(&ep).unwrap();
+    let ours = events.collect(&ep, Duration::from_secs(2), is_reconnection);
+
+    let zctx = zmq::Context::new();
+    let zpull = zmq_socket(&zctx, zmq::PULL);
+    zpull.bind("tcp://127.0.0.1:*").unwrap();
+    let zep = common::zmq_endpoint(&zpull);
+    let zpush = zmq_socket(&zctx, zmq::PUSH);
+    let mut zevents = LibzmqEvents::start(&zctx, &zpush, "z-lost");
+    zpush.connect(&zep).unwrap();
+    zevents.collect(&zep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    drop(zpull);
+    std::thread::sleep(Duration::from_millis(250));
+    let zpull = zmq_socket(&zctx, zmq::PULL);
+    zpull.bind(&zep).unwrap();
+    let theirs = zevents.collect(&zep, Duration::from_secs(2), is_reconnection);
+
+    assert!(is_reconnection(&ours), "{:?}", names(&ours));
+    assert!(is_reconnection(&theirs), "{:?}", names(&theirs));
+    drop((pull, zpull));
+}
+
+/// `zmq_socket_monitor(socket, NULL, 0)`, which the `zmq` crate does not offer.
+fn stop_libzmq_monitor(socket: &mut zmq::Socket) {
+    unsafe extern "C" {
+        // libzmq's, linked into this test through the `zmq` crate.
+        fn zmq_socket_monitor(
+            socket: *mut std::ffi::c_void,
+            addr: *const std::ffi::c_char,
+            events: i32,
+        ) -> i32;
+    }
+    // SAFETY: the pointer is a live libzmq socket owned by `socket`; a null address is how
+    // libzmq's API stops a monitor.
+    let rc = unsafe { zmq_socket_monitor(socket.as_mut_ptr(), std::ptr::null(), 0) };
+    assert_eq!(rc, 0);
+}
+
+#[test]
+fn stopping_a_monitor_publishes_monitor_stopped_and_nothing_after() {
+    let ctx = Context::new().unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    let mut events = RingmqEvents::start(&ctx, &mut pull, "r-stop");
+    pull.stop_monitor();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ours = events.collect("", QUIET, |_| false);
+
+    let zctx = zmq::Context::new();
+    let mut zpull = zmq_socket(&zctx, zmq::PULL);
+    let mut zevents = LibzmqEvents::start(&zctx, &zpull, "z-stop");
+    stop_libzmq_monitor(&mut zpull);
+    zpull.bind("tcp://127.0.0.1:*").unwrap();
+    let theirs = zevents.collect("", QUIET, |_| false);
+
+    assert_eq!(
+        ours,
+        [Seen {
+            name: "MONITOR_STOPPED",
+            value: Some(0),
+            endpoint: Endpoint::Empty
+        }]
+    );
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn a_monitor_takes_inproc_endpoints_only_and_one_name_once() {
+    let ctx = Context::new().unwrap();
+    let mut a = ringmq_socket(&ctx, SocketType::Pull);
+    assert_eq!(
+        a.monitor("tcp://127.0.0.1:5555", ALL_EVENTS).unwrap_err().errno(),
+        libc::EPROTONOSUPPORT
+    );
+    assert_eq!(
+        a.monitor("inproc://m", 1 << 16).unwrap_err().errno(),
+        libc::EINVAL
+    );
+    a.monitor("inproc://taken", ALL_EVENTS).unwrap();
+    let mut b = ringmq_socket(&ctx, SocketType::Pull);
+    assert_eq!(
+        b.monitor("inproc://taken", ALL_EVENTS).unwrap_err().errno(),
+        libc::EADDRINUSE
+    );
+    // Monitoring again replaces the first monitor, freeing its name.
+    a.monitor("inproc://other", ALL_EVENTS).unwrap();
+    b.monitor("inproc://taken", ALL_EVENTS).unwrap();
+}
+
+#[test]
+fn an_unread_monitor_costs_the_socket_nothing() {
+    let ctx = Context::new().unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    // Nobody ever connects to read these.
+    pull.monitor("inproc://unread", ALL_EVENTS).unwrap();
+    let ep = closed_port();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_reconnect_ivl(1).unwrap();
+    push.monitor("inproc://unread-push", ALL_EVENTS).unwrap();
+    push.connect(&ep).unwrap();
+    for _ in 0..50 {
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // Thousands of events went nowhere; both sockets still work.
+    let ep = pull.last_endpoint();
+    let mut sender = ringmq_socket(&ctx, SocketType::Push);
+    sender.connect(&ep).unwrap();
+    sender.send("still here", ringmq::Flags::NONE).unwrap();
+    assert_eq!(pull.recv(ringmq::Flags::NONE).unwrap(), "still here");
+}
+
+#[test]
+fn a_peer_of_the_wrong_type_is_disconnected_like_libzmq() {
+    let ctx = Context::new().unwrap();
+    let mut bound = ringmq_socket(&ctx, SocketType::Pull);
+    let mut bound_events = RingmqEvents::start(&ctx, &mut bound, "r-wrong-bound");
+    bound.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = bound.last_endpoint();
+    let mut connecting = ringmq_socket(&ctx, SocketType::Pull);
+    let mut connecting_events = RingmqEvents::start(&ctx, &mut connecting, "r-wrong-connecting");
+    connecting.connect(&ep).unwrap();
+    let ours_connecting = connecting_events.collect(&ep, QUIET, |_| false);
+    let ours_bound = bound_events.collect(&ep, QUIET, |_| false);
+
+    let zctx = zmq::Context::new();
+    let zbound = zmq_socket(&zctx, zmq::PULL);
+    let mut zbound_events = LibzmqEvents::start(&zctx, &zbound, "z-wrong-bound");
+    zbound.bind("tcp://127.0.0.1:*").unwrap();
+    let zep = common::zmq_endpoint(&zbound);
+    let zconnecting = zmq_socket(&zctx, zmq::PULL);
+    let mut zconnecting_events = LibzmqEvents::start(&zctx, &zconnecting, "z-wrong-connecting");
+    zconnecting.connect(&zep).unwrap();
+    let theirs_connecting = zconnecting_events.collect(&zep, QUIET, |_| false);
+    let theirs_bound = zbound_events.collect(&zep, QUIET, |_| false);
+
+    // libzmq reports no handshake failure here, and does not try again.
+    assert_eq!(
+        names(&theirs_connecting),
+        ["CONNECT_DELAYED", "CONNECTED", "DISCONNECTED"]
+    );
+    assert_eq!(ours_connecting, theirs_connecting);
+    assert_eq!(names(&theirs_bound), ["LISTENING", "ACCEPTED", "DISCONNECTED"]);
+    assert_eq!(ours_bound, theirs_bound);
+}
