@@ -128,7 +128,7 @@ fn has(count: usize) -> impl Fn(&[Seen]) -> bool {
     move |events| events.len() >= count
 }
 
-const QUIET: Duration = Duration::from_millis(300);
+const QUIET: Duration = Duration::from_millis(500);
 
 fn event(name: &'static str, value: Option<u32>) -> Seen {
     Seen {
@@ -446,4 +446,283 @@ fn a_peer_of_the_wrong_type_is_disconnected_like_libzmq() {
     assert_eq!(ours_connecting, theirs_connecting);
     assert_eq!(names(&theirs_bound), ["LISTENING", "ACCEPTED", "DISCONNECTED"]);
     assert_eq!(ours_bound, theirs_bound);
+}
+
+/// Both ends of a handshake: (bound side's events, connecting side's events), each until
+/// it reports DISCONNECTED (or QUIET passes).
+type Sides = (Vec<Seen>, Vec<Seen>);
+
+/// A ZAP handler that refuses every request with 400, until nothing comes for 3 s.
+fn refuse_all(
+    mut next: impl FnMut() -> Option<Vec<Vec<u8>>> + Send + 'static,
+    mut reply: impl FnMut(Vec<Vec<u8>>) + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while let Some(request) = next() {
+            reply(vec![
+                request[0].clone(),
+                request[1].clone(),
+                b"400".to_vec(),
+                b"No".to_vec(),
+                vec![],
+                vec![],
+            ]);
+        }
+    })
+}
+
+fn ringmq_handshake(
+    ctx: &Context,
+    name: &str,
+    server: impl Fn(&mut Socket),
+    client: impl Fn(&mut Socket),
+) -> Sides {
+    let mut bound = ringmq_socket(ctx, SocketType::Pull);
+    server(&mut bound);
+    let mut bound_events = RingmqEvents::start(ctx, &mut bound, &format!("{name}-bound"));
+    bound.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = bound.last_endpoint();
+    let mut connecting = ringmq_socket(ctx, SocketType::Push);
+    client(&mut connecting);
+    let mut connecting_events = RingmqEvents::start(ctx, &mut connecting, &format!("{name}-connecting"));
+    connecting.connect(&ep).unwrap();
+    (
+        bound_events.collect(&ep, QUIET, ends_with("DISCONNECTED")),
+        connecting_events.collect(&ep, QUIET, ends_with("DISCONNECTED")),
+    )
+}
+
+fn libzmq_handshake(
+    ctx: &zmq::Context,
+    name: &str,
+    server: impl Fn(&zmq::Socket),
+    client: impl Fn(&zmq::Socket),
+) -> Sides {
+    let bound = zmq_socket(ctx, zmq::PULL);
+    server(&bound);
+    let mut bound_events = LibzmqEvents::start(ctx, &bound, &format!("{name}-bound"));
+    bound.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = common::zmq_endpoint(&bound);
+    let connecting = zmq_socket(ctx, zmq::PUSH);
+    client(&connecting);
+    let mut connecting_events = LibzmqEvents::start(ctx, &connecting, &format!("{name}-connecting"));
+    connecting.connect(&ep).unwrap();
+    (
+        bound_events.collect(&ep, QUIET, ends_with("DISCONNECTED")),
+        connecting_events.collect(&ep, QUIET, ends_with("DISCONNECTED")),
+    )
+}
+
+#[test]
+fn a_mechanism_mismatch_fails_both_handshakes_like_libzmq() {
+    let ctx = Context::new().unwrap();
+    let ours = ringmq_handshake(
+        &ctx,
+        "r-mismatch",
+        |_| {},
+        |c| {
+            c.set_plain_username("u").unwrap();
+            c.set_plain_password("p").unwrap();
+        },
+    );
+    let zctx = zmq::Context::new();
+    let theirs = libzmq_handshake(
+        &zctx,
+        "z-mismatch",
+        |_| {},
+        |c| {
+            c.set_plain_username(Some("u")).unwrap();
+            c.set_plain_password(Some("p")).unwrap();
+        },
+    );
+    let mismatch = Some(0x1100_0002);
+    assert_eq!(
+        ours.0,
+        [
+            event("LISTENING", None),
+            event("ACCEPTED", None),
+            event("HANDSHAKE_FAILED_PROTOCOL", mismatch),
+            event("DISCONNECTED", None)
+        ]
+    );
+    assert_eq!(
+        ours.1,
+        [
+            event("CONNECT_DELAYED", Some(libc::EINPROGRESS as u32)),
+            event("CONNECTED", None),
+            event("HANDSHAKE_FAILED_PROTOCOL", mismatch),
+            event("DISCONNECTED", None)
+        ]
+    );
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn a_zap_refusal_fails_both_handshakes_with_its_status_like_libzmq() {
+    let ctx = Context::new().unwrap();
+    let mut handler = ctx.socket(SocketType::Rep).unwrap();
+    handler.set_rcvtimeo(3_000).unwrap();
+    handler.bind("inproc://zeromq.zap.01").unwrap();
+    let handler = std::sync::Arc::new(std::sync::Mutex::new(handler));
+    let (h1, h2) = (handler.clone(), handler);
+    let ours_zap = refuse_all(
+        move || {
+            let frames = h1.lock().unwrap().recv_multipart(ringmq::Flags::NONE).ok()?;
+            Some(frames.into_iter().map(|m| m.to_vec()).collect())
+        },
+        move |reply| {
+            h2.lock()
+                .unwrap()
+                .send_multipart(reply, ringmq::Flags::NONE)
+                .unwrap()
+        },
+    );
+    let ours = ringmq_handshake(
+        &ctx,
+        "r-zap",
+        |s| s.set_plain_server(true).unwrap(),
+        |c| {
+            c.set_plain_username("u").unwrap();
+            c.set_plain_password("p").unwrap();
+        },
+    );
+
+    let zctx = zmq::Context::new();
+    let zhandler = zctx.socket(zmq::REP).unwrap();
+    zhandler.set_rcvtimeo(3_000).unwrap();
+    zhandler.bind("inproc://zeromq.zap.01").unwrap();
+    let zhandler = std::sync::Arc::new(std::sync::Mutex::new(zhandler));
+    let (z1, z2) = (zhandler.clone(), zhandler);
+    let theirs_zap = refuse_all(
+        move || z1.lock().unwrap().recv_multipart(0).ok(),
+        move |reply| z2.lock().unwrap().send_multipart(reply, 0).unwrap(),
+    );
+    let theirs = libzmq_handshake(
+        &zctx,
+        "z-zap",
+        |s| s.set_plain_server(true).unwrap(),
+        |c| {
+            c.set_plain_username(Some("u")).unwrap();
+            c.set_plain_password(Some("p")).unwrap();
+        },
+    );
+
+    let refused = Some(400);
+    assert_eq!(
+        names(&ours.0),
+        ["LISTENING", "ACCEPTED", "HANDSHAKE_FAILED_AUTH", "DISCONNECTED"]
+    );
+    assert_eq!(ours.0[2].value, refused);
+    assert_eq!(
+        names(&ours.1),
+        [
+            "CONNECT_DELAYED",
+            "CONNECTED",
+            "HANDSHAKE_FAILED_AUTH",
+            "DISCONNECTED"
+        ]
+    );
+    assert_eq!(ours.1[2].value, refused);
+    assert_eq!(ours, theirs);
+    ours_zap.join().unwrap();
+    theirs_zap.join().unwrap();
+}
+
+/// A bound PULL's events while a raw TCP client connects and then `behave`s.
+fn raw_client_events(
+    mut events: impl FnMut(&str) -> Vec<Seen>,
+    ep: &str,
+    behave: impl FnOnce(std::net::TcpStream),
+) -> Vec<Seen> {
+    let stream = std::net::TcpStream::connect(ep.trim_start_matches("tcp://")).unwrap();
+    behave(stream);
+    events(ep)
+}
+
+#[test]
+fn a_peer_that_leaves_or_stays_silent_in_the_handshake_reports_no_detail_like_libzmq() {
+    let ctx = Context::new().unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.set_handshake_ivl(200).unwrap();
+    let mut events = RingmqEvents::start(&ctx, &mut pull, "r-raw");
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint();
+    events.collect(&ep, QUIET, ends_with("LISTENING"));
+    let leave = |s: std::net::TcpStream| drop(s);
+    let silent = |s: std::net::TcpStream| {
+        std::thread::sleep(Duration::from_millis(400));
+        drop(s);
+    };
+    let ours_leave = raw_client_events(
+        |ep| events.collect(ep, QUIET, ends_with("DISCONNECTED")),
+        &ep,
+        leave,
+    );
+    let ours_silent = raw_client_events(
+        |ep| events.collect(ep, QUIET, ends_with("DISCONNECTED")),
+        &ep,
+        silent,
+    );
+
+    let zctx = zmq::Context::new();
+    let zpull = zmq_socket(&zctx, zmq::PULL);
+    zpull.set_handshake_ivl(200).unwrap();
+    let mut zevents = LibzmqEvents::start(&zctx, &zpull, "z-raw");
+    zpull.bind("tcp://127.0.0.1:*").unwrap();
+    let zep = common::zmq_endpoint(&zpull);
+    zevents.collect(&zep, QUIET, ends_with("LISTENING"));
+    let theirs_leave = raw_client_events(
+        |ep| zevents.collect(ep, QUIET, ends_with("DISCONNECTED")),
+        &zep,
+        leave,
+    );
+    let theirs_silent = raw_client_events(
+        |ep| zevents.collect(ep, QUIET, ends_with("DISCONNECTED")),
+        &zep,
+        silent,
+    );
+
+    let expected = ["ACCEPTED", "HANDSHAKE_FAILED_NO_DETAIL", "DISCONNECTED"];
+    for list in [&ours_leave, &ours_silent, &theirs_leave, &theirs_silent] {
+        assert_eq!(names(list), expected);
+    }
+    // The errno of a peer that left depends on how it left; a timeout is EAGAIN in both.
+    assert_eq!(ours_silent[1].value, Some(libc::EAGAIN as u32));
+    assert_eq!(ours_silent, theirs_silent);
+}
+
+/// libzmq 4.3.5 (pyzmq 27.3.0's, on this machine; the `zmq` crate's libzmq has no CURVE)
+/// reports these for a CURVE client with the wrong server key; docs/monitor.md.
+#[test]
+fn a_curve_client_with_the_wrong_server_key_fails_as_with_libzmq() {
+    let ctx = Context::new().unwrap();
+    let server_keys = ringmq::CurveKeyPair::generate();
+    let wrong = ringmq::CurveKeyPair::generate();
+    let (bound, connecting) = ringmq_handshake(
+        &ctx,
+        "r-curve",
+        |s| {
+            s.set_curve_server(true).unwrap();
+            s.set_curve_secretkey(server_keys.secret.expose()).unwrap();
+        },
+        |c| c.set_curve_serverkey(wrong.public.as_bytes()).unwrap(),
+    );
+    assert_eq!(
+        bound,
+        [
+            event("LISTENING", None),
+            event("ACCEPTED", None),
+            event("HANDSHAKE_FAILED_PROTOCOL", Some(0x1100_0001)),
+            event("DISCONNECTED", None)
+        ]
+    );
+    assert_eq!(
+        names(&connecting),
+        [
+            "CONNECT_DELAYED",
+            "CONNECTED",
+            "HANDSHAKE_FAILED_NO_DETAIL",
+            "DISCONNECTED"
+        ]
+    );
 }

@@ -86,7 +86,25 @@ pub enum Input {
     /// Held back, and the connection ended meanwhile (the peer closed, or the receive
     /// failed): the backlog is delivered first, then the connection closes for this reason,
     /// as libzmq keeps its engine until its input is consumed.
-    HeldBackThenEnd(String),
+    HeldBackThenEnd(InputEnd),
+}
+
+/// How a connection's input ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputEnd {
+    /// The peer closed its end (a receive of 0 octets).
+    PeerClosed,
+    /// A receive failed with this errno.
+    Failed(i32),
+}
+
+impl std::fmt::Display for InputEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputEnd::PeerClosed => f.write_str("connection closed by peer"),
+            InputEnd::Failed(errno) => std::io::Error::from_raw_os_error(*errno).fmt(f),
+        }
+    }
 }
 
 /// What decoding a chunk did.
@@ -275,7 +293,7 @@ impl Flow {
 
     /// The connection ended (peer closed, receive failed) while input was held back:
     /// `true` if it was, so the end waits until the backlog is delivered.
-    pub fn end_after_backlog(&mut self, reason: String) -> bool {
+    pub fn end_after_backlog(&mut self, reason: InputEnd) -> bool {
         if self.input == Input::HeldBack {
             self.input = Input::HeldBackThenEnd(reason);
             true
@@ -291,7 +309,7 @@ impl Flow {
         now: Instant,
         stage: Stage,
         mut pipe: Option<&mut P>,
-    ) -> Result<Option<String>, ProtocolError> {
+    ) -> Result<Option<InputEnd>, ProtocolError> {
         if self.input == Input::Flowing {
             return Ok(None);
         }
@@ -513,10 +531,10 @@ mod tests {
         assert_eq!(flow.input(), &Input::HeldBack);
         flow.hold(&wire[fed.used..]);
         // The peer closes meanwhile: the end waits for what is held back.
-        assert!(flow.end_after_backlog("closed".into()));
+        assert!(flow.end_after_backlog(InputEnd::PeerClosed));
         queue.hwm = 100;
         let ended = flow.resume(now, stage, Some(&mut queue)).unwrap();
-        assert_eq!(ended.as_deref(), Some("closed"));
+        assert_eq!(ended, Some(InputEnd::PeerClosed));
         let bodies: Vec<u8> = queue.frames.iter().map(|m| m[0]).collect();
         assert_eq!(bodies, (0..10).collect::<Vec<u8>>());
         assert_eq!(flow.buffered_octets(), flow.codec().buffered_octets());

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Error, Result};
 use crate::msg::Msg;
+use crate::zmtp::{ProtocolError, ZapFault};
 
 /// The kinds of monitor events, numbered as libzmq's `ZMQ_EVENT_*` (a bit each, so a set of
 /// them is a mask).
@@ -222,6 +223,73 @@ impl EventHook {
         let mut slot = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
         self.mask.store(0, Ordering::Relaxed);
         slot.take()
+    }
+}
+
+/// libzmq's `ZMQ_PROTOCOL_ERROR_*` codes ringmq reports.
+pub mod protocol_error_codes {
+    /// ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED.
+    pub const ZMTP_UNSPECIFIED: u32 = 0x1000_0000;
+    /// ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED.
+    pub const ZMTP_MALFORMED_COMMAND_UNSPECIFIED: u32 = 0x1000_0011;
+    /// ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC.
+    pub const ZMTP_CRYPTOGRAPHIC: u32 = 0x1100_0001;
+    /// ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH.
+    pub const ZMTP_MECHANISM_MISMATCH: u32 = 0x1100_0002;
+    /// ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED.
+    pub const ZAP_UNSPECIFIED: u32 = 0x2000_0000;
+    /// ZMQ_PROTOCOL_ERROR_ZAP_MALFORMED_REPLY.
+    pub const ZAP_MALFORMED_REPLY: u32 = 0x2000_0001;
+    /// ZMQ_PROTOCOL_ERROR_ZAP_BAD_REQUEST_ID.
+    pub const ZAP_BAD_REQUEST_ID: u32 = 0x2000_0002;
+    /// ZMQ_PROTOCOL_ERROR_ZAP_BAD_VERSION.
+    pub const ZAP_BAD_VERSION: u32 = 0x2000_0003;
+    /// ZMQ_PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE.
+    pub const ZAP_INVALID_STATUS_CODE: u32 = 0x2000_0004;
+    /// ZMQ_PROTOCOL_ERROR_ZAP_INVALID_METADATA.
+    pub const ZAP_INVALID_METADATA: u32 = 0x2000_0005;
+}
+
+/// The event a protocol error in the handshake reports before DISCONNECTED, as libzmq's
+/// (`None` where libzmq reports none: a socket type ours cannot talk to, an ERROR whose
+/// reason is not a ZAP status code).
+pub fn handshake_failure(error: &ProtocolError) -> Option<(EventKind, u32)> {
+    use protocol_error_codes as code;
+    let protocol = |value| Some((EventKind::HandshakeFailedProtocol, value));
+    match error {
+        ProtocolError::BadSignature | ProtocolError::UnsupportedVersion(_) => {
+            protocol(code::ZMTP_UNSPECIFIED)
+        }
+        ProtocolError::MechanismMismatch { .. } => protocol(code::ZMTP_MECHANISM_MISMATCH),
+        ProtocolError::Malformed(_) | ProtocolError::MessageTooLarge { .. } => {
+            protocol(code::ZMTP_MALFORMED_COMMAND_UNSPECIFIED)
+        }
+        ProtocolError::Cryptographic(_) => protocol(code::ZMTP_CRYPTOGRAPHIC),
+        ProtocolError::BadZapReply(fault) => protocol(match fault {
+            ZapFault::MalformedReply => code::ZAP_MALFORMED_REPLY,
+            ZapFault::BadRequestId => code::ZAP_BAD_REQUEST_ID,
+            ZapFault::BadVersion => code::ZAP_BAD_VERSION,
+            ZapFault::InvalidStatusCode => code::ZAP_INVALID_STATUS_CODE,
+            ZapFault::InvalidMetadata => code::ZAP_INVALID_METADATA,
+        }),
+        ProtocolError::AuthenticationFailed(status) => {
+            Some((EventKind::HandshakeFailedAuth, u32::from(*status)))
+        }
+        // libzmq reads an ERROR whose reason is a ZAP status code as that refusal.
+        ProtocolError::PeerError(reason) => match reason.as_bytes() {
+            [first @ b'3'..=b'5', b'0', b'0'] => {
+                Some((EventKind::HandshakeFailedAuth, u32::from(first - b'0') * 100))
+            }
+            _ => None,
+        },
+        ProtocolError::IncompatibleSocketType { .. } => None,
+        ProtocolError::HandshakeTimeout => {
+            Some((EventKind::HandshakeFailedNoDetail, event_value(libc::EAGAIN)))
+        }
+        ProtocolError::HeartbeatTimeout => {
+            Some((EventKind::HandshakeFailedNoDetail, event_value(libc::ETIMEDOUT)))
+        }
+        ProtocolError::NoZapHandler => protocol(code::ZAP_UNSPECIFIED),
     }
 }
 

@@ -87,6 +87,7 @@ impl Listener {
     }
 
     fn report(&self, kind: EventKind, value: u32) {
+        tracing::debug!(endpoint = %self.endpoint, event = kind.name(), value, "ringmq: listener event");
         self.options.events.emit(kind, value, &self.endpoint);
     }
 

@@ -149,6 +149,35 @@ pub enum ProtocolError {
     /// A CURVE box did not open or a nonce was out of order (libzmq's
     /// ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC / INVALID_SEQUENCE): what failed.
     Cryptographic(&'static str),
+    /// The ZAP handler's reply broke the ZAP protocol.
+    BadZapReply(ZapFault),
+}
+
+/// How a ZAP reply broke the protocol (libzmq's ZMQ_PROTOCOL_ERROR_ZAP_* codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZapFault {
+    /// Not seven frames, or no empty delimiter first.
+    MalformedReply,
+    /// Not the request id asked.
+    BadRequestId,
+    /// A version other than 1.0.
+    BadVersion,
+    /// A status code other than 200, 300, 400 and 500.
+    InvalidStatusCode,
+    /// Metadata that does not parse.
+    InvalidMetadata,
+}
+
+impl std::fmt::Display for ZapFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ZapFault::MalformedReply => "not seven frames after an empty delimiter",
+            ZapFault::BadRequestId => "not the request id asked",
+            ZapFault::BadVersion => "version is not 1.0",
+            ZapFault::InvalidStatusCode => "status code other than 200, 300, 400, 500",
+            ZapFault::InvalidMetadata => "malformed metadata",
+        })
+    }
 }
 
 impl ProtocolError {
@@ -188,6 +217,7 @@ impl std::fmt::Display for ProtocolError {
             Self::AuthenticationFailed(status) => write!(f, "the ZAP handler refused the peer ({status})"),
             Self::NoZapHandler => f.write_str("no ZAP handler is bound at inproc://zeromq.zap.01"),
             Self::Cryptographic(what) => write!(f, "CURVE: {what}"),
+            Self::BadZapReply(fault) => write!(f, "ZAP reply: {fault}"),
         }
     }
 }

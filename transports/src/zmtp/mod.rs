@@ -23,7 +23,7 @@ mod test_support;
 pub use batch::WriteBatch;
 pub use body_pool::{BodyPool, SHARD_SPARE_BUDGET};
 pub use command::{Command, Metadata, encode_command, split_command};
-pub use connection::{Connection, Event, PeerInfo, ProtocolError, ZmtpConfig};
+pub use connection::{Connection, Event, PeerInfo, ProtocolError, ZapFault, ZmtpConfig};
 pub use frame::{BodyLoan, DecodedFrame, FrameDecoder, WholeFrame, encode_frame_header};
 pub use greeting::{GREETING_LEN, Greeting, our_greeting};
 pub use mechanism::{AuthRequest, Security, Verdict, ZapSettings};

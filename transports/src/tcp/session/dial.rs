@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ringmq_engine::{ShardCx, TaskId};
 
-use super::{Link, PipeHandout, Role, Session};
+use super::{Failure, Link, PipeHandout, Role, Session};
 use crate::monitor::{EventKind, event_value};
 use crate::tcp::TcpOptions;
 use crate::tcp::conn::ConnIo;
@@ -104,9 +104,12 @@ impl Dialer {
 
     /// A handshake completed: the back-off starts over (as libzmq's new connecter does).
     /// Fails if the socket disconnected meanwhile.
-    pub(super) fn handshake_done(&mut self, reconnect_ivl: Option<Duration>) -> Result<PipeFor<'_>, String> {
+    pub(super) fn handshake_done(
+        &mut self,
+        reconnect_ivl: Option<Duration>,
+    ) -> Result<PipeFor<'_>, &'static str> {
         if matches!(self.pipes, DialPipes::Cancelled) {
-            return Err("the socket disconnected during the handshake".into());
+            return Err("the socket disconnected during the handshake");
         }
         self.backoff = reconnect_ivl;
         self.handshakes += 1;
@@ -227,8 +230,7 @@ impl Session {
             io.on_connect_done();
         }
         if result < 0 {
-            let reason = std::io::Error::from_raw_os_error(-result).to_string();
-            return self.fail(cx, &reason);
+            return self.fail(cx, Failure::Io(-result));
         }
         let Link::Connecting(io) = std::mem::replace(&mut self.link, Link::Down) else {
             unreachable!("a connect completes only while connecting");

@@ -15,8 +15,8 @@ use std::time::Instant;
 use ringmq_engine::task::Completion;
 use ringmq_engine::{ShardCx, TaskId};
 
-use super::{Conn, Link, Session};
-use crate::flow::Input;
+use super::{Conn, Failure, Link, Session};
+use crate::flow::{Input, InputEnd};
 use crate::tcp::conn::RecvState;
 
 /// A message body with at least this many octets still to come is received in place.
@@ -101,7 +101,7 @@ impl Session {
             };
             cx.buffers().recycle(bid);
             match outcome {
-                Err(reason) => self.fail(cx, &reason),
+                Err(why) => self.fail(cx, why),
                 Ok(()) => self.after_input(cx),
             }
             return;
@@ -112,23 +112,23 @@ impl Session {
     /// A receive ended without data (`result` is 0 or a negated errno): receive again
     /// after a passing shortage, otherwise the connection ends.
     fn on_recv_failed(&mut self, cx: &mut ShardCx<'_>, result: i32) {
-        let reason = match result {
+        let end = match result {
             // ENOBUFS: the shard's buffers ran out; they come back within the turn.
             // ECANCELED: we stopped the receive ourselves. EINTR: try again.
             e if e == -libc::ENOBUFS || e == -libc::ECANCELED || e == -libc::EINTR => {
                 return self.after_input(cx);
             }
-            0 => "connection closed by peer".to_string(),
-            e => std::io::Error::from_raw_os_error(-e).to_string(),
+            0 => InputEnd::PeerClosed,
+            e => InputEnd::Failed(-e),
         };
         // Octets received before the end and held back for a full queue are delivered
         // first; the connection closes once they are.
         let waits = self
             .link
             .open_conn()
-            .is_some_and(|conn| conn.flow.end_after_backlog(reason.clone()));
+            .is_some_and(|conn| conn.flow.end_after_backlog(end));
         if !waits {
-            self.fail(cx, &reason);
+            self.fail(cx, Failure::Input(end));
         }
     }
 
@@ -155,7 +155,7 @@ impl Session {
         };
         let pipe = self.pipe.as_mut();
         match conn.flow.return_body(body, cx.now(), stage, pipe) {
-            Err(e) => self.fail(cx, &e.to_string()),
+            Err(e) => self.fail(cx, Failure::Protocol(e)),
             Ok(_) if c.result > 0 => self.after_input(cx),
             Ok(_) => self.on_recv_failed(cx, c.result),
         }
@@ -164,7 +164,7 @@ impl Session {
     /// Decodes received octets into the pipe and returns how many it took; completes the
     /// handshake on the way if it ends in them. When the socket's queue is full it stops:
     /// the caller holds the rest back until the queue has room.
-    fn feed(&mut self, data: &[u8], now: Instant) -> Result<usize, String> {
+    fn feed(&mut self, data: &[u8], now: Instant) -> Result<usize, Failure> {
         let mut used = 0;
         loop {
             let stage = self.stage();
@@ -183,12 +183,12 @@ impl Session {
                             dialer.stop_reconnecting();
                         }
                     }
-                    return Err(e.to_string());
+                    return Err(Failure::Protocol(e));
                 }
             };
             used += fed.used;
             match (fed.ready, fed.authenticate) {
-                (Some(peer), _) => self.on_handshake_done(peer)?,
+                (Some(peer), _) => self.on_handshake_done(peer).map_err(Failure::Abandoned)?,
                 (None, Some(request)) => self.ask_zap(request, now)?,
                 (None, None) => return Ok(used),
             }
@@ -227,8 +227,8 @@ impl Session {
         }
         let pipe = self.pipe.as_mut();
         match conn.flow.resume(cx.now(), stage, pipe) {
-            Err(e) => self.fail(cx, &e.to_string()),
-            Ok(Some(ended)) => self.fail(cx, &ended),
+            Err(e) => self.fail(cx, Failure::Protocol(e)),
+            Ok(Some(ended)) => self.fail(cx, Failure::Input(ended)),
             Ok(None) => self.after_input(cx),
         }
     }

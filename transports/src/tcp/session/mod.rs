@@ -32,10 +32,12 @@ use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
 use super::TcpOptions;
 use super::conn::{ConnIo, GENERATION_BITS, Op, untag};
 use crate::codec::Codec;
+use crate::flow::InputEnd;
 use crate::flow::{Flow, Input, Stage};
-use crate::monitor::{EventKind, event_value};
+use crate::monitor::{EventKind, event_value, handshake_failure};
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
+use crate::zmtp::ProtocolError;
 use crate::zmtp::{BodyPool, Metadata, PeerInfo};
 
 pub use dial::DialTarget;
@@ -48,6 +50,51 @@ const ERROR_GRACE: Duration = Duration::from_secs(1);
 /// How long a lingering ipc:// connection that delivered everything waits, half-closed,
 /// for its peer to close its end (at most; LINGER may say sooner).
 const DRAIN_WAIT: Duration = Duration::from_secs(10);
+
+/// Why a session gives a connection up: what its monitor reports, and whether it tries
+/// again.
+#[derive(Debug)]
+pub(super) enum Failure {
+    /// The peer closed, or a receive failed.
+    Input(InputEnd),
+    /// A connect or a send failed with this errno.
+    Io(i32),
+    /// The peer broke a protocol rule, or a handshake or heartbeat rule ran out.
+    Protocol(ProtocolError),
+    /// This side stopped wanting the peer during its handshake (the socket disconnected,
+    /// the listener closed).
+    Abandoned(&'static str),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Input(end) => end.fmt(f),
+            Failure::Io(errno) => std::io::Error::from_raw_os_error(*errno).fmt(f),
+            Failure::Protocol(e) => e.fmt(f),
+            Failure::Abandoned(why) => f.write_str(why),
+        }
+    }
+}
+
+impl Failure {
+    /// The monitor event a failure in the handshake reports before DISCONNECTED, as
+    /// libzmq's: the errno of an I/O failure (EPIPE for a peer that closed), the ZMTP or
+    /// ZAP code of a protocol error, the ZAP status of a refusal; none for what libzmq
+    /// reports no detail of.
+    fn handshake_event(&self) -> Option<(EventKind, u32)> {
+        match self {
+            Failure::Input(InputEnd::PeerClosed) => {
+                Some((EventKind::HandshakeFailedNoDetail, event_value(libc::EPIPE)))
+            }
+            Failure::Input(InputEnd::Failed(errno)) | Failure::Io(errno) => {
+                Some((EventKind::HandshakeFailedNoDetail, event_value(*errno)))
+            }
+            Failure::Protocol(e) => handshake_failure(e),
+            Failure::Abandoned(_) => None,
+        }
+    }
+}
 
 /// Where a session that makes its own pipe hands the socket's end.
 #[derive(Debug)]
@@ -391,7 +438,7 @@ impl Session {
                 zap_metadata: Metadata::new(),
             };
             if let Err(reason) = self.on_handshake_done(peer) {
-                return self.fail(cx, &reason);
+                return self.fail(cx, Failure::Abandoned(reason));
             }
             self.notify_raw_peer();
         }
@@ -401,7 +448,7 @@ impl Session {
 
     /// Handshaking → Up: the peer is known; an accepted peer (or any peer of an IMMEDIATE
     /// connect) gets its pipe now. Fails if the socket stopped wanting this peer meanwhile.
-    fn on_handshake_done(&mut self, peer: PeerInfo) -> Result<(), String> {
+    fn on_handshake_done(&mut self, peer: PeerInfo) -> Result<(), &'static str> {
         let properties = self.connection_properties(&peer);
         let routing_id = self
             .options
@@ -436,7 +483,7 @@ impl Session {
                 handout,
             } => {
                 if listener_closed.load(Ordering::Acquire) {
-                    return Err("listener closed during the handshake".into());
+                    return Err("listener closed during the handshake");
                 }
                 let first = (properties, routing_id);
                 let pipe = hand_out_pipe(self.me, &self.shard, &self.options, handout, false, first);
@@ -484,14 +531,14 @@ impl Session {
     /// Any connection → Down, after an error or the peer closing: what was cut short never
     /// reaches the socket; the peer gets the ERROR it is owed, if any, before the close;
     /// then the session reconnects or ends.
-    fn fail(&mut self, cx: &mut ShardCx<'_>, _reason: &str) {
-        let lost = match &self.link {
-            Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. } => return,
-            // As libzmq: a connect that failed closes its descriptor.
-            Link::Connecting(io) => (EventKind::Closed, io.raw_fd()),
-            Link::Handshaking(c) | Link::Up(c) => (EventKind::Disconnected, c.io.raw_fd()),
-        };
-        self.report(lost.0, event_value(lost.1));
+    fn fail(&mut self, cx: &mut ShardCx<'_>, why: Failure) {
+        if matches!(
+            self.link,
+            Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. }
+        ) {
+            return;
+        }
+        self.report_failure(&why);
         if let Some(p) = self.pipe.as_mut() {
             // A message cut short by the failure never reaches the socket.
             p.rollback();
@@ -600,8 +647,32 @@ impl Session {
         self.pipe = None;
     }
 
-    /// Reports a monitor event about this session's endpoint.
+    /// What the monitor and a tracing subscriber hear of a connection given up: CLOSED for
+    /// a failed connect; DISCONNECTED for a connection, after the handshake's own failure
+    /// event if it broke in the handshake.
+    fn report_failure(&self, why: &Failure) {
+        match why {
+            Failure::Protocol(e) => {
+                tracing::warn!(endpoint = %self.endpoint, error = %e, "ringmq: connection closed on a protocol rule");
+            }
+            other => tracing::debug!(endpoint = %self.endpoint, reason = %other, "ringmq: connection lost"),
+        }
+        let (fd, handshaking) = match &self.link {
+            // As libzmq: a connect that failed closes its descriptor.
+            Link::Connecting(io) => return self.report(EventKind::Closed, event_value(io.raw_fd())),
+            Link::Handshaking(c) => (c.io.raw_fd(), true),
+            Link::Up(c) => (c.io.raw_fd(), false),
+            Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. } => return,
+        };
+        if let Some((kind, value)) = why.handshake_event().filter(|_| handshaking) {
+            self.report(kind, value);
+        }
+        self.report(EventKind::Disconnected, event_value(fd));
+    }
+
+    /// Reports a monitor event about this session's endpoint (and traces it).
     fn report(&self, kind: EventKind, value: u32) {
+        tracing::debug!(endpoint = %self.endpoint, event = kind.name(), value, "ringmq: connection event");
         self.options.events.emit(kind, value, &self.endpoint);
     }
 
@@ -680,7 +751,7 @@ impl Session {
                 codec.saw_traffic();
             }
             match codec.on_timeout(now) {
-                Err(e) => self.fail(cx, &e.to_string()),
+                Err(e) => self.fail(cx, Failure::Protocol(e)),
                 Ok(()) if codec.has_control() => self.request_flush(cx),
                 Ok(()) => {}
             }

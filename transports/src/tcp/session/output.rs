@@ -7,7 +7,7 @@
 use ringmq_engine::ShardCx;
 use ringmq_engine::task::Completion;
 
-use super::{AfterClose, Link, Session};
+use super::{AfterClose, Failure, Link, Session};
 use crate::flow::Filled;
 use crate::tcp::conn::SendDone;
 
@@ -66,8 +66,7 @@ impl Session {
             if closing {
                 return self.finish_close(cx, false);
             }
-            let reason = std::io::Error::from_raw_os_error(-result).to_string();
-            return self.fail(cx, &reason);
+            return self.fail(cx, Failure::Io(-result));
         }
         io.out.consume(result as usize);
         if !io.out.is_empty() {

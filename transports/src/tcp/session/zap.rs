@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use ringmq_engine::ShardCx;
 
-use super::Session;
+use super::{Failure, Session};
 use crate::msg::Msg;
 use crate::pipe::{PipeLimits, ShardPipe, SocketEvent, pipe};
-use crate::zmtp::{AuthRequest, Event, Metadata, ProtocolError, Verdict};
+use crate::zmtp::{AuthRequest, Event, Metadata, ProtocolError, Verdict, ZapFault};
 
 /// Where ZAP handlers bind.
 const ZAP_NAME: &str = "zeromq.zap.01";
@@ -27,7 +27,7 @@ pub(super) struct ZapExchange {
 
 impl Session {
     /// Asks the socket's ZAP handler about the peer; answers at once when there is none.
-    pub(super) fn ask_zap(&mut self, request: AuthRequest, now: Instant) -> Result<(), String> {
+    pub(super) fn ask_zap(&mut self, request: AuthRequest, now: Instant) -> Result<(), Failure> {
         let handler = self
             .options
             .zap_handlers
@@ -116,10 +116,10 @@ impl Session {
         // The pipe goes: the handler sees its peer leave, as libzmq's sees a session go.
         self.zap = None;
         let outcome = parse_reply(reply)
-            .map_err(|e| e.to_string())
+            .map_err(Failure::Protocol)
             .and_then(|verdict| self.apply_verdict(verdict, cx.now()));
         match outcome {
-            Err(reason) => self.fail(cx, &reason),
+            Err(why) => self.fail(cx, why),
             Ok(()) => {
                 self.request_flush(cx);
                 self.rearm_timer(cx);
@@ -128,13 +128,13 @@ impl Session {
     }
 
     /// Hands the verdict to the codec and acts on where the handshake is then.
-    fn apply_verdict(&mut self, verdict: Verdict, now: Instant) -> Result<(), String> {
+    fn apply_verdict(&mut self, verdict: Verdict, now: Instant) -> Result<(), Failure> {
         let Some(conn) = self.link.open_conn() else {
             return Ok(());
         };
         match conn.flow.codec_mut().authenticated(verdict, now) {
-            Err(e) => Err(e.to_string()),
-            Ok(Some(Event::Ready(peer))) => self.on_handshake_done(peer),
+            Err(e) => Err(Failure::Protocol(e)),
+            Ok(Some(Event::Ready(peer))) => self.on_handshake_done(peer).map_err(Failure::Abandoned),
             Ok(_) => Ok(()),
         }
     }
@@ -143,29 +143,29 @@ impl Session {
 /// libzmq's checks of a ZAP reply: seven frames, an empty delimiter, version "1.0", request
 /// id "1", a status code 200, 300, 400 or 500, then status text, User-Id and metadata.
 fn parse_reply(frames: Vec<Msg>) -> Result<Verdict, ProtocolError> {
-    let bad = |what: &str| ProtocolError::Malformed(format!("ZAP reply: {what}"));
+    let bad = ProtocolError::BadZapReply;
     let [delimiter, version, request_id, status, _text, user_id, metadata]: [Msg; 7] = frames
         .try_into()
-        .map_err(|f: Vec<Msg>| bad(&format!("{} frames instead of 7", f.len())))?;
+        .map_err(|_: Vec<Msg>| bad(ZapFault::MalformedReply))?;
     if !delimiter.is_empty() {
-        return Err(bad("no empty delimiter first"));
+        return Err(bad(ZapFault::MalformedReply));
     }
     if &version[..] != b"1.0" {
-        return Err(bad("version is not 1.0"));
+        return Err(bad(ZapFault::BadVersion));
     }
     if &request_id[..] != b"1" {
-        return Err(bad("not the request id asked"));
+        return Err(bad(ZapFault::BadRequestId));
     }
     let status = match &status[..] {
         b"200" => 200,
         b"300" => 300,
         b"400" => 400,
         b"500" => 500,
-        _ => return Err(bad("status code other than 200, 300, 400, 500")),
+        _ => return Err(bad(ZapFault::InvalidStatusCode)),
     };
     Ok(Verdict::Reply {
         status,
         user_id: user_id.into_bytes(),
-        metadata: Metadata::parse(&metadata).map_err(bad)?,
+        metadata: Metadata::parse(&metadata).map_err(|_| bad(ZapFault::InvalidMetadata))?,
     })
 }
