@@ -25,6 +25,8 @@ pub(crate) struct Pipes {
     pub(crate) writers_elsewhere: bool,
     /// How many of the pipes are inproc.
     inproc: usize,
+    /// Messages a peer missed at SNDHWM (see `StatsSnapshot::dropped_at_hwm`).
+    hwm_drops: u64,
 }
 
 impl Pipes {
@@ -34,6 +36,15 @@ impl Pipes {
             writers_elsewhere,
             ..Self::default()
         }
+    }
+
+    /// A peer missed a message: its pipe was at SNDHWM.
+    pub(crate) fn count_hwm_drop(&mut self) {
+        self.hwm_drops += 1;
+    }
+
+    pub(crate) fn hwm_drops(&self) -> u64 {
+        self.hwm_drops
     }
 
     pub(crate) fn insert(&mut self, pipe: SocketPipe) -> usize {

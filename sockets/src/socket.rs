@@ -77,6 +77,7 @@ pub struct Socket {
     /// (see [`ATTACHED_SEND_TURN`]).
     sent_since_turn: usize,
     monitor: monitor::Monitor,
+    traffic: diagnostics::Traffic,
 }
 
 /// An attached socket runs its ring after this many octets of sends, whether or not it has
@@ -139,6 +140,7 @@ impl Socket {
             attached,
             sent_since_turn: 0,
             monitor: monitor::Monitor::default(),
+            traffic: diagnostics::Traffic::default(),
         })
     }
 
@@ -497,9 +499,10 @@ impl Socket {
         let mut deadline = None;
         loop {
             self.process_events();
-            let len = msg.len();
+            let (len, more) = (msg.len(), msg.more());
             match self.kind.send(&mut self.pipes, msg) {
                 Ok(()) => {
+                    self.traffic.sent(len, more);
                     if self.attached.is_some() {
                         self.sent_since_turn += len;
                         if self.sent_since_turn >= ATTACHED_SEND_TURN {
@@ -533,6 +536,7 @@ impl Socket {
         self.check_term()?;
         if let Some(msg) = self.peeked.take() {
             self.rcvmore = msg.more();
+            self.traffic.received(msg.len(), msg.more());
             return Ok(msg);
         }
         let dontwait = flags.contains(Flags::DONTWAIT);
@@ -542,6 +546,7 @@ impl Socket {
             match self.kind.recv(&mut self.pipes) {
                 Ok(msg) => {
                     self.rcvmore = msg.more();
+                    self.traffic.received(msg.len(), msg.more());
                     return Ok(msg);
                 }
                 Err(RecvError::Fail(e)) => return Err(e),

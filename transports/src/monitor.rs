@@ -7,7 +7,7 @@
 //! relaxed load per connection event and nothing on the data path.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Error, Result};
@@ -80,6 +80,11 @@ impl EventKind {
     /// libzmq's number for it (`ZMQ_EVENT_CONNECTED` is 1, and so on).
     pub fn number(self) -> u16 {
         self as u16
+    }
+
+    /// Its place in [`EventKind::ALL`]: the bit its number sets.
+    fn index(self) -> usize {
+        self.number().trailing_zeros() as usize
     }
 
     /// The kind with libzmq's number `number`, if there is one.
@@ -171,12 +176,15 @@ pub trait EventSink: Send + Sync {
     fn deliver(&self, event: MonitorEvent);
 }
 
-/// A socket's monitor hook, shared by the socket and everything that reports for it.
+/// A socket's monitor hook, shared by the socket and everything that reports for it. It
+/// also counts every event, monitored or not (the connection counters of `Socket::stats`).
 #[derive(Default)]
 pub struct EventHook {
     /// The kinds the installed sink wants; 0 without a sink.
     mask: AtomicU32,
     sink: Mutex<Option<Arc<dyn EventSink>>>,
+    /// Events reported, by kind (in the order of [`EventKind::ALL`]).
+    counts: [AtomicU64; EventKind::ALL.len()],
 }
 
 impl fmt::Debug for EventHook {
@@ -194,8 +202,14 @@ impl EventHook {
         self.mask.load(Ordering::Relaxed) & u32::from(kind.number()) != 0
     }
 
-    /// Reports an event, if a sink wants its kind.
+    /// How many events of `kind` were reported so far.
+    pub fn count(&self, kind: EventKind) -> u64 {
+        self.counts[kind.index()].load(Ordering::Relaxed)
+    }
+
+    /// Counts an event and reports it, if a sink wants its kind.
     pub fn emit(&self, kind: EventKind, value: u32, endpoint: &str) {
+        self.counts[kind.index()].fetch_add(1, Ordering::Relaxed);
         if !self.wants(kind) {
             return;
         }
@@ -326,6 +340,9 @@ mod tests {
         }
         assert_eq!(all, 0x7FFF);
         assert_eq!(EventKind::from_number(0x8000), None);
+        for (i, kind) in EventKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), i);
+        }
         assert_eq!(
             EventKind::HandshakeFailedNoDetail.to_string(),
             "HANDSHAKE_FAILED_NO_DETAIL"
@@ -364,6 +381,11 @@ mod tests {
         hook.emit(EventKind::Closed, 9, "tcp://a:1");
         assert!(hook.remove().is_some());
         hook.emit(EventKind::Closed, 10, "tcp://a:1");
+        // Counted whether or not a sink wanted them.
+        assert_eq!(hook.count(EventKind::Connected), 2);
+        assert_eq!(hook.count(EventKind::Listening), 1);
+        assert_eq!(hook.count(EventKind::Closed), 2);
+        assert_eq!(hook.count(EventKind::Accepted), 0);
         let got: Vec<_> = sink.0.lock().unwrap().iter().map(|e| (e.kind, e.value)).collect();
         assert_eq!(got, [(EventKind::Connected, 7), (EventKind::Closed, 9)]);
     }

@@ -175,6 +175,8 @@ impl SocketKind for Router {
                         self.current_out = Some(idx);
                     } else if p.can_write() {
                         self.current_out = Some(idx);
+                    } else {
+                        pipes.count_hwm_drop();
                     }
                 }
                 None if self.mandatory => {

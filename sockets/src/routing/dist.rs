@@ -95,6 +95,8 @@ impl Distributor {
                 if lossy {
                     if entry.pipe.can_write() {
                         self.targets.push(idx);
+                    } else {
+                        pipes.count_hwm_drop();
                     }
                 } else if entry.pipe.writable_or_sleep() {
                     self.targets.push(idx);

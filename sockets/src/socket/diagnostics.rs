@@ -4,6 +4,7 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use ringmq_transports::monitor::EventKind;
 use ringmq_transports::stats::StatsSnapshot;
 use ringmq_transports::transport::buffered_octets;
 use ringmq_transports::{Error, Result};
@@ -44,8 +45,62 @@ impl Socket {
         answered.recv_timeout(SHARD_ANSWER).map_err(|_| Error::Again)
     }
 
-    /// The socket's transport counters now: zero-copy sends and their notifications.
+    /// The socket's counters now: messages and octets sent and received, messages peers
+    /// missed at SNDHWM, connections accepted and made, reconnect attempts, disconnects,
+    /// failed handshakes by kind, and zero-copy sends. Counted whether or not a monitor runs.
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, Flags, SocketType};
+    /// let ctx = Context::new()?;
+    /// let mut pull = ctx.socket(SocketType::Pull)?;
+    /// pull.bind("inproc://counted")?;
+    /// let mut push = ctx.socket(SocketType::Push)?;
+    /// push.connect("inproc://counted")?;
+    /// push.send_multipart(["two", "frames"], Flags::NONE)?;
+    /// pull.recv_multipart(Flags::NONE)?;
+    /// let (sent, received) = (push.stats(), pull.stats());
+    /// assert_eq!((sent.messages_sent, sent.bytes_sent), (1, 9));
+    /// assert_eq!((received.messages_received, received.bytes_received), (1, 9));
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
     pub fn stats(&self) -> StatsSnapshot {
-        self.options.stats.snapshot()
+        let events = &self.options.events;
+        let mut stats = self.options.stats.snapshot();
+        stats.messages_sent = self.traffic.messages_sent;
+        stats.bytes_sent = self.traffic.bytes_sent;
+        stats.messages_received = self.traffic.messages_received;
+        stats.bytes_received = self.traffic.bytes_received;
+        stats.dropped_at_hwm = self.pipes.hwm_drops();
+        stats.connections_accepted = events.count(EventKind::Accepted);
+        stats.connections_made = events.count(EventKind::Connected);
+        stats.reconnects = events.count(EventKind::ConnectRetried);
+        stats.disconnects = events.count(EventKind::Disconnected);
+        stats.handshake_failures_no_detail = events.count(EventKind::HandshakeFailedNoDetail);
+        stats.handshake_failures_protocol = events.count(EventKind::HandshakeFailedProtocol);
+        stats.handshake_failures_auth = events.count(EventKind::HandshakeFailedAuth);
+        stats
+    }
+}
+
+/// What the application moved through the socket, counted on its own thread.
+#[derive(Debug, Default)]
+pub(crate) struct Traffic {
+    messages_sent: u64,
+    bytes_sent: u64,
+    messages_received: u64,
+    bytes_received: u64,
+}
+
+impl Traffic {
+    /// A frame of `len` octets went out; the message ends with it unless `more`.
+    pub(crate) fn sent(&mut self, len: usize, more: bool) {
+        self.bytes_sent += len as u64;
+        self.messages_sent += u64::from(!more);
+    }
+
+    /// A frame of `len` octets came in; the message ends with it unless `more`.
+    pub(crate) fn received(&mut self, len: usize, more: bool) {
+        self.bytes_received += len as u64;
+        self.messages_received += u64::from(!more);
     }
 }
