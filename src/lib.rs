@@ -32,7 +32,7 @@ pub use ringmq_sockets::{
     ALL_EVENTS, AsyncSocket, Attached, Authenticator, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair,
     CurvePublicKey, CurveSecretKey, Error, EventKind, Flags, Mechanism, MonitorEvent, Msg, PollEvents,
     PollItem, Result, SharedSocket, Socket, SocketType, StatsSnapshot, curve_keypair, curve_public, poll,
-    proxy,
+    proxy, proxy_steerable,
 };
 
 pub mod socket_types;

@@ -1,13 +1,14 @@
 //! `proxy`: an XSUB/XPUB forwarder carries subscriptions up and messages down, copies every
 //! frame to the capture socket, and ends with ETERM when the context terminates; a
-//! ROUTER/DEALER proxy brokers requests to workers.
+//! ROUTER/DEALER proxy brokers requests to workers; a steerable proxy pauses, resumes,
+//! terminates and counts what it moved as its control socket says.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
-use ringmq::{Flags, SocketType, proxy};
+use ringmq::{Flags, SocketType, proxy, proxy_steerable};
 
 #[test]
 fn a_forwarder_carries_subscriptions_and_messages_and_captures_them() {
@@ -91,4 +92,79 @@ fn a_router_dealer_proxy_brokers_requests() {
     drop((worker, client));
     term_within(ctx, Duration::from_secs(5));
     assert!(broker.join().unwrap().is_err());
+}
+
+/// The eight counters of a STATISTICS reply.
+fn statistics(control: &mut ringmq::Socket) -> Vec<u64> {
+    control.send("STATISTICS", Flags::NONE).unwrap();
+    let frames = control.recv_multipart(Flags::NONE).unwrap();
+    assert_eq!(frames.len(), 8);
+    frames
+        .iter()
+        .map(|f| u64::from_ne_bytes(f[..].try_into().expect("8 octets")))
+        .collect()
+}
+
+#[test]
+fn a_steerable_proxy_pauses_resumes_counts_and_terminates() {
+    let ctx = context();
+    let mut frontend = ringmq_socket(&ctx, SocketType::Router);
+    frontend.bind("tcp://127.0.0.1:*").unwrap();
+    let mut backend = ringmq_socket(&ctx, SocketType::Dealer);
+    backend.bind("tcp://127.0.0.1:*").unwrap();
+    let mut control = ringmq_socket(&ctx, SocketType::Pair);
+    control.bind("inproc://steer").unwrap();
+    let (front_ep, back_ep) = (frontend.last_endpoint(), backend.last_endpoint());
+    let device = std::thread::spawn(move || proxy_steerable(&mut frontend, &mut backend, None, &mut control));
+    let mut steer = ringmq_socket(&ctx, SocketType::Pair);
+    steer.connect("inproc://steer").unwrap();
+
+    let mut client = ringmq_socket(&ctx, SocketType::Req);
+    client.connect(&front_ep).unwrap();
+    let mut worker = ringmq_socket(&ctx, SocketType::Rep);
+    worker.connect(&back_ep).unwrap();
+    // Ten round trips of a 7-octet request and a 5-octet reply.
+    for _ in 0..10 {
+        client.send("request", Flags::NONE).unwrap();
+        assert_eq!(worker.recv(Flags::NONE).unwrap(), "request");
+        worker.send("reply", Flags::NONE).unwrap();
+        assert_eq!(client.recv(Flags::NONE).unwrap(), "reply");
+    }
+    // Through ROUTER and DEALER a request is [routing id, empty, body] and a reply
+    // [empty, body] plus the id: messages count once, octets count every frame.
+    let counters = statistics(&mut steer);
+    let id_len = (counters[1] - 10 * 7) / 10;
+    assert_eq!(
+        counters,
+        [
+            10,
+            10 * (id_len + 7),
+            10,
+            10 * (id_len + 5),
+            10,
+            10 * (id_len + 5),
+            10,
+            10 * (id_len + 7)
+        ]
+    );
+
+    // Paused, a request waits in the proxy's queues until it resumes.
+    steer.send("PAUSE", Flags::NONE).unwrap();
+    assert_eq!(
+        statistics(&mut steer)[0],
+        10,
+        "the pause is in before the request"
+    );
+    client.send("request", Flags::NONE).unwrap();
+    worker.set_rcvtimeo(300).unwrap();
+    assert_eq!(worker.recv(Flags::NONE).unwrap_err().errno(), libc::EAGAIN);
+    steer.send("RESUME", Flags::NONE).unwrap();
+    worker.set_rcvtimeo(TIMEOUT_MS).unwrap();
+    assert_eq!(worker.recv(Flags::NONE).unwrap(), "request");
+    assert_eq!(statistics(&mut steer)[0], 11);
+
+    // An unknown command changes nothing; TERMINATE ends the proxy cleanly.
+    steer.send("REBOOT", Flags::NONE).unwrap();
+    steer.send("TERMINATE", Flags::NONE).unwrap();
+    device.join().unwrap().unwrap();
 }

@@ -25,7 +25,7 @@ pub use auth::Authenticator;
 pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
-pub use proxy::proxy;
+pub use proxy::{proxy, proxy_steerable};
 pub use ringmq_transports::monitor::{ALL_EVENTS, EventKind, MonitorEvent};
 pub use ringmq_transports::security::{
     CurveKeyPair, CurvePublicKey, CurveSecretKey, Mechanism, curve_keypair, curve_public,
