@@ -63,9 +63,50 @@ fn secure(ctx: &Context, s: &mut Socket, bind: bool) -> Option<Authenticator> {
     }
 }
 
+/// `RINGMQ_TRACING=LEVEL` (error, warn, info, debug, trace) in the environment installs a
+/// `tracing` subscriber at that level writing to stderr, to measure what ringmq's events
+/// cost with one installed.
+fn install_tracing() {
+    let Ok(level) = std::env::var("RINGMQ_TRACING") else {
+        return;
+    };
+    let level: tracing_subscriber::filter::LevelFilter = level
+        .parse()
+        .unwrap_or_else(|_| die("RINGMQ_TRACING", format!("'{level}' is not a level")));
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// `RINGMQ_MONITOR=1` in the environment: the tool's socket runs a monitor of every event,
+/// read by a thread that counts them (detached mode only: the reader needs a shard).
+fn start_monitor(ctx: &Context, s: &mut Socket) -> Option<std::thread::JoinHandle<u64>> {
+    std::env::var_os("RINGMQ_MONITOR")?;
+    if attached_mode() {
+        die("RINGMQ_MONITOR", "the monitor's reader needs a shard thread: run detached");
+    }
+    let endpoint = format!("inproc://perf-monitor-{}", std::process::id());
+    s.monitor(&endpoint, ringmq::ALL_EVENTS)
+        .unwrap_or_else(|e| die("monitor", e));
+    let mut reader = ctx.socket(SocketType::Pair).unwrap_or_else(|e| die("socket", e));
+    reader.connect(&endpoint).unwrap_or_else(|e| die("connect", e));
+    Some(std::thread::spawn(move || {
+        let mut events = 0;
+        while let Ok(event) = reader.recv_monitor_event() {
+            events += 1;
+            if event.kind == ringmq::EventKind::MonitorStopped {
+                break;
+            }
+        }
+        events
+    }))
+}
+
 /// Runs `body` with a socket of type `t` bound to or connected to `address`, in the mode
 /// [`attached_mode`] says, with the security the environment asks for.
 fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut Socket)) {
+    install_tracing();
     let setup = |ctx: &Context, s: &mut Socket| {
         let auth = secure(ctx, s, bind);
         if let Some(threshold) = zerocopy_threshold() {
@@ -95,9 +136,14 @@ fn with_socket(t: SocketType, bind: bool, address: &str, body: impl FnOnce(&mut 
     } else {
         let ctx = Context::new().unwrap_or_else(|e| die("Context::new", e));
         let mut s = ctx.socket(t).unwrap_or_else(|e| die("socket", e));
+        let monitor = start_monitor(&ctx, &mut s);
         let auth = setup(&ctx, &mut s);
         body(&mut s);
         drop((s, auth));
+        if let Some(reader) = monitor {
+            let events = reader.join().unwrap_or(0);
+            eprintln!("monitor events: {events}");
+        }
         let _ = ctx.term();
     }
 }
