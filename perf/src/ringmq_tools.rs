@@ -84,7 +84,10 @@ fn install_tracing() {
 fn start_monitor(ctx: &Context, s: &mut Socket) -> Option<std::thread::JoinHandle<u64>> {
     std::env::var_os("RINGMQ_MONITOR")?;
     if attached_mode() {
-        die("RINGMQ_MONITOR", "the monitor's reader needs a shard thread: run detached");
+        die(
+            "RINGMQ_MONITOR",
+            "the monitor's reader needs a shard thread: run detached",
+        );
     }
     let endpoint = format!("inproc://perf-monitor-{}", std::process::id());
     s.monitor(&endpoint, ringmq::ALL_EVENTS)

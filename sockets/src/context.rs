@@ -1,19 +1,17 @@
 //! `Context`: owns the shards and knows every open socket, so it can terminate like
 //! `zmq_ctx_term`.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ringmq_engine::attached::AttachedShard;
 use ringmq_engine::ring::RingSetup;
 use ringmq_engine::{ShardConfig, ShardHandle, ShardRef};
-use ringmq_transports::inproc::InprocRegistry;
-use ringmq_transports::pipe::SocketInbox;
 use ringmq_transports::tcp::SocketId;
 use ringmq_transports::{Error, Result, SocketType};
 
+use crate::home::SocketHome;
 use crate::shared::{SharedSocket, is_thread_safe};
 use crate::socket::Socket;
 
@@ -135,15 +133,9 @@ impl ContextBuilder {
             next_attached: AtomicUsize::new(count),
             shards: handles.iter().map(|h| h.shard().clone()).collect(),
             handles: Mutex::new(handles),
-            sockets: Mutex::new(HashMap::new()),
-            sockets_closed: Condvar::new(),
-            terminating: AtomicBool::new(false),
+            home: Arc::new(SocketHome::new(self.busy_poll.max(BRIEF_SPIN), self.busy_poll)),
             stopped: AtomicBool::new(false),
-            next_socket_id: AtomicU64::new(1),
             max_drop_wait: self.max_drop_wait,
-            inproc: Arc::default(),
-            spin_before_sleep: self.busy_poll.max(BRIEF_SPIN),
-            busy_poll: self.busy_poll,
         });
         Ok(Context {
             inner,
@@ -165,79 +157,32 @@ pub(crate) struct ContextInner {
     next_attached: AtomicUsize,
     shards: Vec<ShardRef>,
     handles: Mutex<Vec<ShardHandle>>,
-    sockets: Mutex<HashMap<SocketId, Arc<SocketInbox>>>,
-    sockets_closed: Condvar,
-    terminating: AtomicBool,
+    /// What the sockets see of this context.
+    home: Arc<SocketHome>,
     stopped: AtomicBool,
-    next_socket_id: AtomicU64,
     max_drop_wait: Duration,
-    /// The context's `inproc://` names.
-    pub(crate) inproc: Arc<InprocRegistry>,
-    /// How long a waiting socket spins before it sleeps.
-    pub(crate) spin_before_sleep: Duration,
-    /// How long an attached socket drives its ring without blocking before it waits.
-    pub(crate) busy_poll: Duration,
 }
 
 impl std::fmt::Debug for ContextInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
             .field("shards", &self.shards.len())
-            .field("terminating", &self.terminating.load(Ordering::Relaxed))
+            .field("terminating", &self.home.is_terminating())
             .finish_non_exhaustive()
     }
 }
 
 impl ContextInner {
-    /// Registers and creates a socket served by `shard`.
-    pub(crate) fn make_socket(
+    /// Creates a socket served by `shard`.
+    fn make_socket(
         self: &Arc<Self>,
         id: SocketId,
         socket_type: SocketType,
         shard: ShardRef,
         attached: bool,
     ) -> Result<Socket> {
-        if self.is_terminating() {
-            return Err(Error::Terminated);
-        }
-        let inbox = SocketInbox::new();
-        {
-            // Registered under the lock termination takes, so a socket is either refused
-            // or seen (and interrupted) by `term`.
-            let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
-            if self.is_terminating() {
-                return Err(Error::Terminated);
-            }
-            sockets.insert(id, inbox.clone());
-        }
-        Socket::new(id, socket_type, inbox, shard, attached, self.clone())
-            .inspect_err(|_| self.socket_closed(id))
-    }
-
-    /// A fresh socket id.
-    pub(crate) fn next_socket_id(&self) -> SocketId {
-        self.next_socket_id.fetch_add(1, Ordering::Relaxed)
-    }
-
-    pub(crate) fn is_terminating(&self) -> bool {
-        self.terminating.load(Ordering::Acquire)
-    }
-
-    /// Called by a socket as it closes.
-    pub(crate) fn socket_closed(&self, id: SocketId) {
-        let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
-        sockets.remove(&id);
-        if sockets.is_empty() {
-            self.sockets_closed.notify_all();
-        }
-    }
-
-    fn begin_termination(&self) {
-        self.terminating.store(true, Ordering::Release);
-        let sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
-        for inbox in sockets.values() {
-            inbox.interrupt();
-        }
+        let keep_alive: Arc<dyn Send + Sync> = self.clone();
+        Socket::open(&self.home, keep_alive, id, socket_type, shard, attached)
     }
 
     /// Stops the shards once their tasks are done, forcing them at `force_at`, and joins them.
@@ -273,7 +218,7 @@ impl Attached<'_> {
     /// Creates a socket served by this thread's shard: its connections live here and its
     /// blocking calls drive this shard's ring.
     pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
-        let id = self.ctx.next_socket_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.ctx.home.next_socket_id();
         self.ctx.make_socket(id, socket_type, self.shard.clone(), true)
     }
 
@@ -347,7 +292,7 @@ impl Context {
                     .into(),
             ));
         }
-        let id = self.inner.next_socket_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.inner.home.next_socket_id();
         // Fibonacci hashing spreads consecutive ids evenly over the shards.
         let hash = id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;
         let shard = self.inner.shards[(hash as usize) % self.inner.shards.len()].clone();
@@ -384,7 +329,7 @@ impl Context {
     /// # Ok::<(), ringmq_sockets::Error>(())
     /// ```
     pub fn run_attached<R>(&self, f: impl FnOnce(&Attached<'_>) -> R) -> Result<R> {
-        if self.inner.is_terminating() {
+        if self.inner.home.is_terminating() {
             return Err(Error::Terminated);
         }
         let mut config = self.inner.attached_template.clone();
@@ -418,16 +363,8 @@ impl Context {
     /// ETERM at once (as do new calls), then this waits until every socket is closed
     /// (dropped) and every message queued before closing was sent or its LINGER expired.
     pub fn term(&self) -> Result<()> {
-        self.inner.begin_termination();
-        let mut sockets = self.inner.sockets.lock().unwrap_or_else(|e| e.into_inner());
-        while !sockets.is_empty() {
-            sockets = self
-                .inner
-                .sockets_closed
-                .wait(sockets)
-                .unwrap_or_else(|e| e.into_inner());
-        }
-        drop(sockets);
+        self.inner.home.begin_termination();
+        self.inner.home.wait_until_empty();
         self.inner.stop_shards(None);
         Ok(())
     }
@@ -440,14 +377,8 @@ impl Drop for Context {
         if self.handles.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
-        self.inner.begin_termination();
-        let idle = self
-            .inner
-            .sockets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty();
-        if idle {
+        self.inner.home.begin_termination();
+        if self.inner.home.is_empty() {
             self.inner
                 .stop_shards(Some(Instant::now() + self.inner.max_drop_wait));
         }

@@ -8,7 +8,6 @@
 //! its pipes asleep, so whatever changes afterwards posts an event and ends the wait: no
 //! wake-up is lost.
 
-use std::ops::{BitOr, BitOrAssign};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,45 +20,8 @@ use ringmq_engine::event_fd::EventFd;
 use ringmq_engine::parker::{Parker, Wake};
 use ringmq_transports::{Error, Result};
 
+pub use crate::readiness::PollEvents;
 use crate::socket::Socket;
-
-/// Poll events, with libzmq's values (`ZMQ_POLLIN` = 1, `ZMQ_POLLOUT` = 2).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct PollEvents(u16);
-
-impl PollEvents {
-    /// Nothing.
-    pub const NONE: PollEvents = PollEvents(0);
-    /// ZMQ_POLLIN: a message can be received without blocking.
-    pub const POLLIN: PollEvents = PollEvents(1);
-    /// ZMQ_POLLOUT: a message can be sent without blocking.
-    pub const POLLOUT: PollEvents = PollEvents(2);
-    /// ZMQ_POLLERR: an error condition on a polled file descriptor.
-    pub const POLLERR: PollEvents = PollEvents(4);
-
-    /// `true` if every event in `other` is set.
-    pub fn contains(self, other: PollEvents) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// `true` if no event is set.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
-
-impl BitOr for PollEvents {
-    type Output = PollEvents;
-    fn bitor(self, rhs: PollEvents) -> PollEvents {
-        PollEvents(self.0 | rhs.0)
-    }
-}
-
-impl BitOrAssign for PollEvents {
-    fn bitor_assign(&mut self, rhs: PollEvents) {
-        self.0 |= rhs.0;
-    }
-}
 
 /// What a [`PollItem`] polls.
 #[derive(Debug)]

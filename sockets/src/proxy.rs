@@ -8,7 +8,8 @@
 use ringmq_transports::{Msg, Result, SocketType};
 
 use crate::flags::Flags;
-use crate::poll::{PollEvents, PollItem, poll};
+use crate::poll::{PollItem, poll};
+use crate::readiness::PollEvents;
 use crate::socket::Socket;
 
 /// Messages and octets one side of a proxy moved (libzmq's `stats_socket`).

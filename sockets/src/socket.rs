@@ -20,12 +20,12 @@ use ringmq_transports::tcp::SocketId;
 use ringmq_transports::transport::{self, PipePlan, SocketSide};
 use ringmq_transports::{Error, Msg, Result, SocketType};
 
-use crate::context::ContextInner;
 use crate::flags::Flags;
+use crate::home::SocketHome;
 use crate::kinds::{self, Origin, RecvError, SendError, SocketKind, TypeOption};
 use crate::options::SocketOptions;
 use crate::pipes::Pipes;
-use crate::poll::PollEvents;
+use crate::readiness::PollEvents;
 
 mod diagnostics;
 mod monitor;
@@ -51,7 +51,11 @@ mod security_api;
 /// ```
 pub struct Socket {
     id: SocketId,
-    ctx: Arc<ContextInner>,
+    /// What this socket sees of its context.
+    home: Arc<SocketHome>,
+    /// Keeps the context, and so its shards, alive while the socket is (opaque: the socket
+    /// reaches the context only through `home`).
+    context: Arc<dyn Send + Sync>,
     shard: ShardRef,
     inbox: Arc<SocketInbox>,
     events: VecDeque<SocketEvent>,
@@ -107,13 +111,29 @@ fn deadline_after(ms: i32) -> Option<Instant> {
 }
 
 impl Socket {
-    pub(crate) fn new(
+    /// Registers and creates a socket of `home`'s context (kept alive by `context`), served
+    /// by `shard`.
+    pub(crate) fn open(
+        home: &Arc<SocketHome>,
+        context: Arc<dyn Send + Sync>,
+        id: SocketId,
+        socket_type: SocketType,
+        shard: ShardRef,
+        attached: bool,
+    ) -> Result<Self> {
+        let inbox = home.register(id)?;
+        Self::new(id, socket_type, inbox, shard, attached, home.clone(), context)
+            .inspect_err(|_| home.socket_closed(id))
+    }
+
+    fn new(
         id: SocketId,
         socket_type: SocketType,
         inbox: Arc<SocketInbox>,
         shard: ShardRef,
         attached: bool,
-        ctx: Arc<ContextInner>,
+        home: Arc<SocketHome>,
+        context: Arc<dyn Send + Sync>,
     ) -> Result<Self> {
         let kind = kinds::for_type(socket_type)?;
         let attached = attached.then(|| {
@@ -123,7 +143,8 @@ impl Socket {
         });
         Ok(Self {
             id,
-            ctx,
+            home,
+            context,
             shard,
             inbox,
             events: VecDeque::new(),
@@ -158,7 +179,7 @@ impl Socket {
     /// drives its shard (another thread, or after its `run_attached` returned), which
     /// would otherwise wait forever.
     fn check_term(&self) -> Result<()> {
-        if self.ctx.is_terminating() {
+        if self.home.is_terminating() {
             return Err(Error::Terminated);
         }
         if self.attached.is_some() && !ringmq_engine::attached::runs_here(&self.shard) {
@@ -200,7 +221,7 @@ impl Socket {
             id: self.id,
             shard: self.shard.clone(),
             inbox: self.inbox.clone(),
-            options: self.options.tcp_options(&self.ctx.inproc)?,
+            options: self.options.tcp_options(&self.home.inproc)?,
         })
     }
 
@@ -269,7 +290,7 @@ impl Socket {
     fn bind_inproc(&mut self, endpoint: &str, name: &str) -> Result<()> {
         self.check_inproc(endpoint)?;
         let me = self.options.inproc_peer(self.id, self.inbox.clone());
-        for waiting in self.ctx.inproc.bind(name, me.clone())? {
+        for waiting in self.home.inproc.bind(name, me.clone())? {
             self.attach_pipe(waiting.complete(&me));
         }
         self.bound.push((endpoint.to_owned(), endpoint.to_owned()));
@@ -283,7 +304,7 @@ impl Socket {
         self.check_inproc(endpoint)?;
         let me = self.options.inproc_peer(self.id, self.inbox.clone());
         let attached = self
-            .ctx
+            .home
             .inproc
             .connect(name, endpoint, me)
             .and_then(|pipe| self.attach_pipe(pipe));
@@ -319,7 +340,7 @@ impl Socket {
         // An ipc:// socket file goes with its endpoint.
         self.ipc_files.retain(|(bound, _)| *bound != resolved);
         if let Ok(Endpoint::Inproc(name)) = Endpoint::parse(&resolved) {
-            self.ctx.inproc.unbind(&name, self.id);
+            self.home.inproc.unbind(&name, self.id);
             self.drop_pipes_from(&resolved);
             return Ok(());
         }
@@ -339,7 +360,7 @@ impl Socket {
         self.connected.remove(position);
         self.drop_pipes_from(endpoint);
         if let Ok(Endpoint::Inproc(name)) = Endpoint::parse(endpoint) {
-            self.ctx.inproc.cancel_pending(&name, self.id);
+            self.home.inproc.cancel_pending(&name, self.id);
             return Ok(());
         }
         transport::disconnect(&self.shard, self.id, endpoint);
@@ -445,7 +466,7 @@ impl Socket {
             // while another thread does the I/O. Only an explicit busy-poll spins: the
             // events come from this very thread's ring.
             Some(_) => Some(
-                ringmq_engine::attached::drive(&self.shard, deadline, self.ctx.busy_poll, &|| {
+                ringmq_engine::attached::drive(&self.shard, deadline, self.home.busy_poll, &|| {
                     inbox.has_pending()
                 })
                 .ok_or(Error::InvalidState(OUTSIDE_ITS_SHARD))?,
@@ -457,8 +478,8 @@ impl Socket {
             // A brief spin pays when the answer may come from another application thread
             // (inproc) within it; a session's comes after a trip through the kernel, and
             // spinning for it only takes the core from the threads doing that work.
-            None if self.pipes.has_inproc() => inbox.wait_after_spin(deadline, self.ctx.spin_before_sleep),
-            None => inbox.wait_after_spin(deadline, self.ctx.busy_poll),
+            None if self.pipes.has_inproc() => inbox.wait_after_spin(deadline, self.home.spin_before_sleep),
+            None => inbox.wait_after_spin(deadline, self.home.busy_poll),
         };
         self.check_term()?;
         Ok(woken || self.inbox.has_pending())
@@ -773,7 +794,7 @@ impl Drop for Socket {
         );
         self.monitor
             .stop_after_shard_work(&self.options.events, &self.shard);
-        self.ctx.inproc.socket_closed(self.id, self.options.linger == 0);
-        self.ctx.socket_closed(self.id);
+        self.home.inproc.socket_closed(self.id, self.options.linger == 0);
+        self.home.socket_closed(self.id);
     }
 }

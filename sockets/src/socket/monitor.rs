@@ -122,10 +122,16 @@ impl Socket {
             )));
         }
         self.stop_monitor();
-        let id = self.ctx.next_socket_id();
-        let mut pair = self
-            .ctx
-            .make_socket(id, SocketType::Pair, self.shard.clone(), false)?;
+        let id = self.home.next_socket_id();
+        let context = self.context.clone();
+        let mut pair = Socket::open(
+            &self.home,
+            context,
+            id,
+            SocketType::Pair,
+            self.shard.clone(),
+            false,
+        )?;
         pair.set_linger(0)?;
         pair.bind(endpoint)?;
         let sink = Arc::new(PairSink {
