@@ -30,9 +30,9 @@
 pub use bytes::Bytes;
 pub use ringmq_sockets::{
     ALL_EVENTS, AsyncSocket, Attached, Authenticator, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair,
-    CurvePublicKey, CurveSecretKey, Error, EventKind, Flags, Mechanism, MonitorEvent, Msg, PollEvents,
-    PollItem, Result, SharedSocket, Socket, SocketType, StatsSnapshot, curve_keypair, curve_public, poll,
-    proxy, proxy_steerable,
+    CurvePublicKey, CurveSecretKey, Error, EventKind, Flags, Mechanism, MonitorEvent, MonitorStream, Msg,
+    PollEvents, PollItem, Reason, Result, SharedSocket, Socket, SocketType, StatsSnapshot, TYPED_QUEUE,
+    curve_keypair, curve_public, poll, proxy, proxy_steerable,
 };
 
 pub mod socket_types;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use common::{TIMEOUT_MS, ringmq_socket, zmq_socket};
@@ -725,4 +726,109 @@ fn a_curve_client_with_the_wrong_server_key_fails_as_with_libzmq() {
             "DISCONNECTED"
         ]
     );
+}
+
+#[test]
+fn a_typed_monitor_carries_peer_addresses_and_reasons() {
+    let ctx = Context::new().unwrap();
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    let mut events = pull.monitor_typed(ALL_EVENTS).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = pull.last_endpoint();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.connect(&ep).unwrap();
+    let next = |events: &mut ringmq::MonitorStream| {
+        events
+            .next_timeout(Duration::from_millis(TIMEOUT_MS as u64))
+            .expect("an event")
+    };
+    let listening = next(&mut events);
+    assert_eq!(
+        (listening.kind, listening.peer.as_deref()),
+        (EventKind::Listening, None)
+    );
+    for kind in [EventKind::Accepted, EventKind::HandshakeSucceeded] {
+        let event = next(&mut events);
+        assert_eq!(event.kind, kind);
+        assert_eq!(event.endpoint, ep);
+        assert_eq!(event.peer.as_deref(), Some("127.0.0.1"), "{event:?}");
+        assert_eq!(event.reason, None);
+    }
+    drop(push);
+    let lost = next(&mut events);
+    assert_eq!(lost.kind, EventKind::Disconnected);
+    assert_eq!(lost.reason, Some(ringmq::Reason::PeerClosed));
+    drop(pull);
+    let rest: Vec<EventKind> = events.map(|e| e.kind).collect();
+    assert_eq!(rest, [EventKind::Closed, EventKind::MonitorStopped]);
+}
+
+#[test]
+fn a_typed_monitor_names_the_protocol_error_of_a_failed_handshake() {
+    let ctx = Context::new().unwrap();
+    let mut server = ringmq_socket(&ctx, SocketType::Pull);
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let mut client = ringmq_socket(&ctx, SocketType::Push);
+    client.set_plain_username("u").unwrap();
+    client.set_plain_password("p").unwrap();
+    let mut events = client
+        .monitor_typed(EventKind::HandshakeFailedProtocol.number().into())
+        .unwrap();
+    client.connect(&server.last_endpoint()).unwrap();
+    let failed = events
+        .next_timeout(Duration::from_millis(TIMEOUT_MS as u64))
+        .expect("the failure");
+    assert_eq!(
+        (failed.kind, failed.value),
+        (EventKind::HandshakeFailedProtocol, 0x1100_0002)
+    );
+    match failed.reason {
+        Some(ringmq::Reason::Protocol(e)) => assert!(e.to_string().contains("mechanism"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(failed.peer.as_deref(), Some("127.0.0.1"));
+}
+
+#[test]
+fn a_typed_monitor_is_read_async_and_bounded_when_unread() {
+    let ctx = Context::new().unwrap();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    push.set_reconnect_ivl(1).unwrap();
+    let mut events = push.monitor_typed(ALL_EVENTS).unwrap();
+    push.connect(&closed_port()).unwrap();
+    // Any executor will do: a parking one here.
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark()
+        }
+    }
+    let waker = std::sync::Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let first = {
+        let mut next = std::pin::pin!(events.next_event());
+        loop {
+            if let std::task::Poll::Ready(event) = next.as_mut().poll(&mut cx) {
+                break event;
+            }
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+    };
+    assert_eq!(first.map(|e| e.kind), Some(EventKind::ConnectDelayed));
+    // Nobody reads now: three events a millisecond pile up to the bound, then are dropped.
+    let give_up = Instant::now() + Duration::from_millis(TIMEOUT_MS as u64);
+    while events.dropped() == 0 {
+        assert!(Instant::now() < give_up, "the queue never filled");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut queued = 0;
+    while events.try_next().is_some() {
+        queued += 1;
+    }
+    assert!(
+        (ringmq::TYPED_QUEUE..ringmq::TYPED_QUEUE + 50).contains(&queued),
+        "{queued}"
+    );
+    // The socket itself kept working all along.
+    push.send("queued while down", ringmq::Flags::DONTWAIT).unwrap();
 }

@@ -145,6 +145,12 @@ impl AsyncSocket {
         poll_fn(|cx| self.poll_with(cx, |s| again_is_none(s.recv(Flags::DONTWAIT)))).await
     }
 
+    /// Receives one monitor message (on a PAIR connected to a monitor's endpoint) and reads
+    /// it as an event, as [`Socket::recv_monitor_event`] does.
+    pub async fn recv_monitor_event(&mut self) -> Result<ringmq_transports::monitor::MonitorEvent> {
+        ringmq_transports::monitor::MonitorEvent::from_frames(&self.recv_multipart().await?)
+    }
+
     /// Receives a whole message.
     pub async fn recv_multipart(&mut self) -> Result<Vec<Msg>> {
         poll_fn(|cx| self.poll_with(cx, |s| again_is_none(s.recv_multipart(Flags::DONTWAIT)))).await

@@ -27,10 +27,13 @@ use crate::options::SocketOptions;
 use crate::pipes::Pipes;
 use crate::readiness::PollEvents;
 
+pub use typed_monitor::{MonitorStream, TYPED_QUEUE};
+
 mod diagnostics;
 mod monitor;
 mod options_api;
 mod security_api;
+mod typed_monitor;
 
 /// A ZeroMQ socket. Create one with [`Context::socket`](crate::Context::socket); dropping it
 /// closes it (messages already sent keep going for up to LINGER).

@@ -122,6 +122,7 @@ impl fmt::Display for EventKind {
 
 /// One monitor event.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MonitorEvent {
     /// What happened.
     pub kind: EventKind,
@@ -130,9 +131,51 @@ pub struct MonitorEvent {
     /// The endpoint it concerns: the bound endpoint for listeners and accepted connections,
     /// the connect endpoint for connecting ones ("" for MONITOR_STOPPED).
     pub endpoint: String,
+    /// The peer's address, for events about one connection (`192.0.2.7`, or for ipc://
+    /// `localhost:UID:GID:PID`, as ZMTP's Peer-Address); only through a typed monitor
+    /// (`Socket::monitor_typed`): libzmq's two-frame messages have no room for it.
+    pub peer: Option<String>,
+    /// Why a connection ended or a handshake failed; typed monitors only, like `peer`.
+    pub reason: Option<Reason>,
+}
+
+/// Why a connection ended or a handshake failed (a typed monitor's `MonitorEvent::reason`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The peer closed the connection.
+    PeerClosed,
+    /// A receive, send or connect failed with this errno.
+    Io(i32),
+    /// The peer broke a protocol rule, or a handshake or heartbeat rule ran out.
+    Protocol(ProtocolError),
+    /// This side let go of the peer during its handshake (a disconnect, an unbind).
+    Abandoned,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::PeerClosed => f.write_str("connection closed by peer"),
+            Reason::Io(errno) => std::io::Error::from_raw_os_error(*errno).fmt(f),
+            Reason::Protocol(e) => e.fmt(f),
+            Reason::Abandoned => f.write_str("given up during the handshake"),
+        }
+    }
 }
 
 impl MonitorEvent {
+    /// An event with no peer and no reason.
+    pub fn new(kind: EventKind, value: u32, endpoint: impl Into<String>) -> Self {
+        Self {
+            kind,
+            value,
+            endpoint: endpoint.into(),
+            peer: None,
+            reason: None,
+        }
+    }
+
     /// The event as libzmq's monitor message: its number (16 bits) and value (32 bits) in
     /// host byte order, then the endpoint.
     pub fn to_frames(&self) -> [Msg; 2] {
@@ -161,11 +204,7 @@ impl MonitorEvent {
         let value = u32::from_ne_bytes([head[2], head[3], head[4], head[5]]);
         let endpoint =
             String::from_utf8(endpoint.as_ref().to_vec()).map_err(|_| bad("the endpoint is not UTF-8"))?;
-        Ok(MonitorEvent {
-            kind,
-            value,
-            endpoint,
-        })
+        Ok(MonitorEvent::new(kind, value, endpoint))
     }
 }
 
@@ -209,17 +248,29 @@ impl EventHook {
 
     /// Counts an event and reports it, if a sink wants its kind.
     pub fn emit(&self, kind: EventKind, value: u32, endpoint: &str) {
+        self.emit_detailed(kind, value, endpoint, || (None, None));
+    }
+
+    /// As [`emit`](Self::emit), with the peer's address and a reason, which `detail`
+    /// computes only if a sink wants the event.
+    pub fn emit_detailed(
+        &self,
+        kind: EventKind,
+        value: u32,
+        endpoint: &str,
+        detail: impl FnOnce() -> (Option<String>, Option<Reason>),
+    ) {
         self.counts[kind.index()].fetch_add(1, Ordering::Relaxed);
         if !self.wants(kind) {
             return;
         }
         let sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner).clone();
         if let Some(sink) = sink {
-            sink.deliver(MonitorEvent {
-                kind,
-                value,
-                endpoint: endpoint.to_owned(),
-            });
+            let (peer, reason) = detail();
+            let mut event = MonitorEvent::new(kind, value, endpoint);
+            event.peer = peer;
+            event.reason = reason;
+            sink.deliver(event);
         }
     }
 
@@ -351,11 +402,7 @@ mod tests {
 
     #[test]
     fn frames_are_libzmqs_layout_and_read_back() {
-        let event = MonitorEvent {
-            kind: EventKind::ConnectRetried,
-            value: 183,
-            endpoint: "tcp://127.0.0.1:1".into(),
-        };
+        let event = MonitorEvent::new(EventKind::ConnectRetried, 183, "tcp://127.0.0.1:1");
         let frames = event.to_frames();
         let mut head = 4u16.to_ne_bytes().to_vec();
         head.extend(183u32.to_ne_bytes());

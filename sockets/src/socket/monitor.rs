@@ -30,18 +30,6 @@ impl PairSink {
             let _ = pair.send_multipart(event.to_frames(), Flags::DONTWAIT);
         }
     }
-
-    /// Publishes MONITOR_STOPPED if `mask` wants it, and lets go of the PAIR socket.
-    fn stop(&self, mask: u32) -> Option<Socket> {
-        if mask & u32::from(EventKind::MonitorStopped.number()) != 0 {
-            self.publish(&MonitorEvent {
-                kind: EventKind::MonitorStopped,
-                value: 0,
-                endpoint: String::new(),
-            });
-        }
-        self.pair.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
 }
 
 impl EventSink for PairSink {
@@ -50,10 +38,33 @@ impl EventSink for PairSink {
     }
 }
 
+/// What a running monitor is: a sink that can be stopped.
+pub(super) trait MonitorSink: EventSink {
+    /// Takes MONITOR_STOPPED if `mask` wants it, then no more events.
+    fn stop(&self, mask: u32);
+}
+
+/// `true` if `mask` asks for MONITOR_STOPPED.
+pub(super) fn wants_stopped(mask: u32) -> bool {
+    mask & u32::from(EventKind::MonitorStopped.number()) != 0
+}
+
+impl MonitorSink for PairSink {
+    /// Publishes MONITOR_STOPPED if asked for, and closes the PAIR socket.
+    fn stop(&self, mask: u32) {
+        if wants_stopped(mask) {
+            self.publish(&MonitorEvent::new(EventKind::MonitorStopped, 0, ""));
+        }
+        let pair = self.pair.lock().unwrap_or_else(PoisonError::into_inner).take();
+        // A PAIR socket's drop only posts to its own shard and never waits.
+        drop(pair);
+    }
+}
+
 /// A socket's monitor, while one runs.
 #[derive(Default)]
 pub(crate) struct Monitor {
-    running: Option<(Arc<PairSink>, u32)>,
+    running: Option<(Arc<dyn MonitorSink>, u32)>,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -69,8 +80,16 @@ impl Monitor {
     fn stop(&mut self, hook: &EventHook) {
         if let Some((sink, mask)) = self.running.take() {
             hook.remove();
-            drop(sink.stop(mask));
+            sink.stop(mask);
         }
+    }
+
+    /// Starts `sink` for the kinds in `mask`, stopping the monitor that ran.
+    pub(super) fn start(&mut self, hook: &EventHook, mask: u32, sink: Arc<dyn MonitorSink>) {
+        self.stop(hook);
+        let as_events: Arc<dyn EventSink> = sink.clone();
+        hook.install(mask, as_events);
+        self.running = Some((sink, mask));
     }
 
     /// Stops the monitor once everything the socket's shard was asked to do before has
@@ -80,8 +99,7 @@ impl Monitor {
             let hook = hook.clone();
             shard.run(move |_| {
                 hook.remove();
-                // A PAIR socket's drop only posts to its own shard and never waits.
-                drop(sink.stop(mask));
+                sink.stop(mask);
             });
         }
     }
@@ -137,8 +155,7 @@ impl Socket {
         let sink = Arc::new(PairSink {
             pair: Mutex::new(Some(pair)),
         });
-        self.options.events.install(events, sink.clone());
-        self.monitor.running = Some((sink, events));
+        self.monitor.start(&self.options.events, events, sink);
         Ok(())
     }
 

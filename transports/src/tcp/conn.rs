@@ -429,14 +429,7 @@ impl ConnIo {
     /// property: the IP address for tcp (no port), `localhost:UID:GID:PID` for ipc (the
     /// credentials of the peer process, as libzmq on Linux), "" if unknown.
     pub(super) fn peer_address(&self) -> String {
-        let fd = self.fd.as_raw_fd();
-        if let Some(addr) = sys::peer_addr(fd) {
-            return addr.ip().to_string();
-        }
-        match sys::peer_credentials(fd) {
-            Some((uid, gid, pid)) if self.is_unix() => format!("localhost:{uid}:{gid}:{pid}"),
-            _ => String::new(),
-        }
+        peer_address(self.fd.as_raw_fd())
     }
 
     /// The descriptor's number, as monitor events report it.
@@ -499,6 +492,18 @@ impl ConnIo {
                 }
             }
         }
+    }
+}
+
+/// The peer's address on connection `fd`, as ZMTP's Peer-Address property has it: the IP
+/// for tcp://, `localhost:UID:GID:PID` for ipc://, "" if unknown.
+pub(super) fn peer_address(fd: std::os::fd::RawFd) -> String {
+    if let Some(addr) = sys::peer_addr(fd) {
+        return addr.ip().to_string();
+    }
+    match sys::peer_credentials(fd) {
+        Some((uid, gid, pid)) if sys::is_unix_socket(fd) => format!("localhost:{uid}:{gid}:{pid}"),
+        _ => String::new(),
     }
 }
 

@@ -118,7 +118,17 @@ impl Listener {
         if self.done {
             return;
         }
-        self.report(EventKind::Accepted, event_value(fd.as_raw_fd()));
+        let raw = fd.as_raw_fd();
+        tracing::debug!(endpoint = %self.endpoint, event = "ACCEPTED", "ringmq: listener event");
+        let peer = || {
+            (
+                Some(super::conn::peer_address(raw)).filter(|a| !a.is_empty()),
+                None,
+            )
+        };
+        self.options
+            .events
+            .emit_detailed(EventKind::Accepted, event_value(raw), &self.endpoint, peer);
         if sys::tune(fd.as_raw_fd(), &self.options.tuning).is_err() {
             return;
         }

@@ -235,7 +235,14 @@ impl Session {
         let Link::Connecting(io) = std::mem::replace(&mut self.link, Link::Down) else {
             unreachable!("a connect completes only while connecting");
         };
-        self.report(EventKind::Connected, event_value(io.raw_fd()));
+        let peer = || (Some(io.peer_address()).filter(|a| !a.is_empty()), None);
+        tracing::debug!(endpoint = %self.endpoint, event = "CONNECTED", "ringmq: connection event");
+        self.options.events.emit_detailed(
+            EventKind::Connected,
+            event_value(io.raw_fd()),
+            &self.endpoint,
+            peer,
+        );
         self.establish(cx, io);
     }
 

@@ -34,7 +34,7 @@ use super::conn::{ConnIo, GENERATION_BITS, Op, untag};
 use crate::codec::Codec;
 use crate::flow::InputEnd;
 use crate::flow::{Flow, Input, Stage};
-use crate::monitor::{EventKind, event_value, handshake_failure};
+use crate::monitor::{EventKind, Reason, event_value, handshake_failure};
 use crate::msg::Msg;
 use crate::pipe::{Linger, ShardPipe, SocketEvent, SocketInbox, pipe};
 use crate::zmtp::ProtocolError;
@@ -78,6 +78,16 @@ impl std::fmt::Display for Failure {
 }
 
 impl Failure {
+    /// The reason a typed monitor reports.
+    fn reason(&self) -> Reason {
+        match self {
+            Failure::Input(InputEnd::PeerClosed) => Reason::PeerClosed,
+            Failure::Input(InputEnd::Failed(errno)) | Failure::Io(errno) => Reason::Io(*errno),
+            Failure::Protocol(e) => Reason::Protocol(e.clone()),
+            Failure::Abandoned(_) => Reason::Abandoned,
+        }
+    }
+
     /// The monitor event a failure in the handshake reports before DISCONNECTED, as
     /// libzmq's: the errno of an I/O failure (EPIPE for a peer that closed), the ZMTP or
     /// ZAP code of a protocol error, the ZAP status of a refusal; none for what libzmq
@@ -659,21 +669,42 @@ impl Session {
         }
         let (fd, handshaking) = match &self.link {
             // As libzmq: a connect that failed closes its descriptor.
-            Link::Connecting(io) => return self.report(EventKind::Closed, event_value(io.raw_fd())),
+            Link::Connecting(io) => {
+                return self.report_detailed(EventKind::Closed, event_value(io.raw_fd()), Some(why));
+            }
             Link::Handshaking(c) => (c.io.raw_fd(), true),
             Link::Up(c) => (c.io.raw_fd(), false),
             Link::Down | Link::Resolving | Link::Closing { .. } | Link::Draining { .. } => return,
         };
         if let Some((kind, value)) = why.handshake_event().filter(|_| handshaking) {
-            self.report(kind, value);
+            self.report_detailed(kind, value, Some(why));
         }
-        self.report(EventKind::Disconnected, event_value(fd));
+        self.report_detailed(EventKind::Disconnected, event_value(fd), Some(why));
     }
 
-    /// Reports a monitor event about this session's endpoint (and traces it).
+    /// Reports a monitor event about this session's endpoint (and traces it), with its
+    /// connection's peer address for typed monitors.
     fn report(&self, kind: EventKind, value: u32) {
+        self.report_detailed(kind, value, None);
+    }
+
+    /// As [`report`](Self::report), with the reason a connection ended.
+    fn report_detailed(&self, kind: EventKind, value: u32, why: Option<&Failure>) {
         tracing::debug!(endpoint = %self.endpoint, event = kind.name(), value, "ringmq: connection event");
-        self.options.events.emit(kind, value, &self.endpoint);
+        let detail = || (self.peer_address(), why.map(Failure::reason));
+        self.options
+            .events
+            .emit_detailed(kind, value, &self.endpoint, detail);
+    }
+
+    /// The peer's address, while there is a connection.
+    fn peer_address(&self) -> Option<String> {
+        let io = match &self.link {
+            Link::Connecting(io) | Link::Draining { io, .. } => io,
+            Link::Handshaking(c) | Link::Up(c) | Link::Closing { conn: c, .. } => &c.io,
+            Link::Down | Link::Resolving => return None,
+        };
+        Some(io.peer_address()).filter(|a| !a.is_empty())
     }
 
     /// Stops a replaced connection and keeps it until none of its operations is in flight.
