@@ -832,3 +832,47 @@ fn a_typed_monitor_is_read_async_and_bounded_when_unread() {
     // The socket itself kept working all along.
     push.send("queued while down", ringmq::Flags::DONTWAIT).unwrap();
 }
+
+/// A unique ipc path for this test run.
+fn ipc_endpoint(name: &str) -> String {
+    format!("ipc:///tmp/ringmq-monitor-{}-{name}.ipc", std::process::id())
+}
+
+#[test]
+fn ipc_connects_complete_at_once_and_retries_close_like_libzmq() {
+    let ctx = Context::new().unwrap();
+    let ep = ipc_endpoint("ours");
+    let mut pull = ringmq_socket(&ctx, SocketType::Pull);
+    pull.bind(&ep).unwrap();
+    let mut push = ringmq_socket(&ctx, SocketType::Push);
+    let mut events = RingmqEvents::start(&ctx, &mut push, "r-ipc");
+    push.connect(&ep).unwrap();
+    let ours = events.collect(&ep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    let nothing = ipc_endpoint("ours-nothing");
+    let mut lonely = ringmq_socket(&ctx, SocketType::Push);
+    let mut lonely_events = RingmqEvents::start(&ctx, &mut lonely, "r-ipc-nothing");
+    lonely.connect(&nothing).unwrap();
+    let ours_nothing = lonely_events.collect(&nothing, Duration::from_secs(2), has(4));
+
+    let zctx = zmq::Context::new();
+    let zep = ipc_endpoint("theirs");
+    let zpull = zmq_socket(&zctx, zmq::PULL);
+    zpull.bind(&zep).unwrap();
+    let zpush = zmq_socket(&zctx, zmq::PUSH);
+    let mut zevents = LibzmqEvents::start(&zctx, &zpush, "z-ipc");
+    zpush.connect(&zep).unwrap();
+    let theirs = zevents.collect(&zep, QUIET, ends_with("HANDSHAKE_SUCCEEDED"));
+    let znothing = ipc_endpoint("theirs-nothing");
+    let zlonely = zmq_socket(&zctx, zmq::PUSH);
+    let mut zlonely_events = LibzmqEvents::start(&zctx, &zlonely, "z-ipc-nothing");
+    zlonely.connect(&znothing).unwrap();
+    let theirs_nothing = zlonely_events.collect(&znothing, Duration::from_secs(2), has(4));
+
+    assert_eq!(names(&ours), ["CONNECTED", "HANDSHAKE_SUCCEEDED"]);
+    assert_eq!(ours, theirs);
+    assert_eq!(
+        names(&ours_nothing),
+        ["CLOSED", "CONNECT_RETRIED", "CLOSED", "CONNECT_RETRIED"]
+    );
+    assert_eq!(ours_nothing, theirs_nothing);
+}

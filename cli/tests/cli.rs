@@ -284,3 +284,28 @@ fn monitor_prints_a_sockets_events_until_count() {
     assert_eq!(peer.line(), "done");
     assert_eq!(peer.exit_code(), 0);
 }
+
+#[test]
+fn keygen_writes_zcert_files_with_the_keys_it_prints() {
+    let dir = std::env::temp_dir().join(format!("ringmq-cli-keygen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = dir.join("server");
+    let out = ringmq(&["keygen", "--cert", base.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let [public, secret]: [&str; 2] = printed.lines().collect::<Vec<_>>().try_into().unwrap();
+    let public_file = std::fs::read_to_string(base.with_extension("key")).unwrap();
+    let secret_file = std::fs::read_to_string(base.with_extension("key_secret")).unwrap();
+    assert!(
+        public_file.contains(&format!("public-key = \"{public}\"")),
+        "{public_file}"
+    );
+    assert!(!public_file.contains(secret));
+    assert!(
+        secret_file.contains(&format!("secret-key = \"{secret}\"")),
+        "{secret_file}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
