@@ -309,3 +309,34 @@ fn keygen_writes_zcert_files_with_the_keys_it_prints() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn proxy_moves_messages_from_a_pyzmq_push_to_a_ringmq_recv() {
+    let dir = std::env::temp_dir();
+    let id = std::process::id();
+    let front = format!("ipc://{}/ringmq-cli-proxy-{id}-front.ipc", dir.display());
+    let back = format!("ipc://{}/ringmq-cli-proxy-{id}-back.ipc", dir.display());
+    let mut proxy = Running::spawn(ringmq(&[
+        "proxy",
+        "--frontend-type",
+        "PULL",
+        "--frontend-bind",
+        &front,
+        "--backend-type",
+        "PUSH",
+        "--backend-bind",
+        &back,
+    ]));
+    let mut recv = Running::spawn(ringmq(&["recv", "--connect", &back, "--count", "3"]));
+    let mut peer = pyzmq(&["connect-push", &front, "3"]);
+    assert_eq!(lines(&recv, 3), ["m0", "m1", "m2"]);
+    assert_eq!(recv.exit_code(), 0);
+    assert_eq!(peer.line(), "done");
+    assert_eq!(peer.exit_code(), 0);
+    let _ = proxy.child.kill();
+    assert_ne!(proxy.exit_code(), 0, "killed, not finished");
+    // Killed, it could not remove its socket files.
+    for endpoint in [&front, &back] {
+        let _ = std::fs::remove_file(endpoint.trim_start_matches("ipc://"));
+    }
+}
