@@ -754,6 +754,10 @@ fn a_typed_monitor_carries_peer_addresses_and_reasons() {
         assert_eq!(event.peer.as_deref(), Some("127.0.0.1"), "{event:?}");
         assert_eq!(event.reason, None);
     }
+    // A message through means both handshakes are done and nothing is left unread on
+    // either side: the peer's close is the end of the stream (not a reset).
+    push.send("through", ringmq::Flags::NONE).unwrap();
+    assert_eq!(pull.recv(ringmq::Flags::NONE).unwrap(), "through");
     drop(push);
     let lost = next(&mut events);
     assert_eq!(lost.kind, EventKind::Disconnected);
