@@ -44,6 +44,16 @@ pub(super) trait MonitorSink: EventSink {
     fn stop(&self, mask: u32);
 }
 
+/// EINVAL for a mask beyond libzmq's 16 event bits.
+pub(super) fn check_events(events: u32) -> Result<()> {
+    if events & !ALL_EVENTS != 0 {
+        return Err(Error::InvalidArgument(format!(
+            "monitor events {events:#x}: only the 16 bits of libzmq's first event version exist"
+        )));
+    }
+    Ok(())
+}
+
 /// `true` if `mask` asks for MONITOR_STOPPED.
 pub(super) fn wants_stopped(mask: u32) -> bool {
     mask & u32::from(EventKind::MonitorStopped.number()) != 0
@@ -134,11 +144,8 @@ impl Socket {
                 "'{endpoint}': a monitor publishes on inproc:// endpoints only"
             )));
         }
-        if events & !ALL_EVENTS != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "monitor events {events:#x}: only the 16 bits of libzmq's first event version exist"
-            )));
-        }
+        check_events(events)?;
+        // Before the new PAIR binds: monitoring again on the same name must find it free.
         self.stop_monitor();
         let id = self.home.next_socket_id();
         let context = self.context.clone();

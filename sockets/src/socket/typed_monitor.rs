@@ -13,12 +13,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use ringmq_transports::Error;
 use ringmq_transports::Result;
-use ringmq_transports::monitor::{ALL_EVENTS, EventKind, EventSink, MonitorEvent};
+use ringmq_transports::monitor::{EventKind, EventSink, MonitorEvent};
 
 use super::Socket;
-use super::monitor::{MonitorSink, wants_stopped};
+use super::monitor::{MonitorSink, check_events, wants_stopped};
 
 /// Unread events a typed monitor keeps, at most.
 pub const TYPED_QUEUE: usize = 1000;
@@ -179,7 +178,7 @@ impl Iterator for MonitorStream {
 
 impl Socket {
     /// Monitors this socket's events of the kinds in `events` (a mask of [`EventKind`]
-    /// numbers; [`ALL_EVENTS`] for all) as typed values with the peer's address and the
+    /// numbers; `ALL_EVENTS` for all) as typed values with the peer's address and the
     /// reason a connection ended, instead of libzmq's messages on a PAIR socket (replacing
     /// any monitor that runs, as [`monitor`](Self::monitor) does). At most [`TYPED_QUEUE`]
     /// unread events are kept.
@@ -201,11 +200,7 @@ impl Socket {
     /// ```
     pub fn monitor_typed(&mut self, events: u32) -> Result<MonitorStream> {
         self.check_term()?;
-        if events & !ALL_EVENTS != 0 {
-            return Err(Error::InvalidArgument(format!(
-                "monitor events {events:#x}: only the 16 bits of libzmq's event numbers exist"
-            )));
-        }
+        check_events(events)?;
         let sink = Arc::new(QueueSink::default());
         self.monitor.start(&self.options.events, events, sink.clone());
         Ok(MonitorStream { sink })

@@ -507,6 +507,11 @@ pub(super) fn peer_address(fd: std::os::fd::RawFd) -> String {
     }
 }
 
+/// [`peer_address`], `None` where it is unknown (as monitor events carry it).
+pub(super) fn known_peer_address(fd: std::os::fd::RawFd) -> Option<String> {
+    Some(peer_address(fd)).filter(|a| !a.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! A listener: accepts connections on a bound socket with a multishot accept and starts a
 //! session for each.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -11,6 +11,7 @@ use ringmq_engine::task::{Completion, OpTag};
 use ringmq_engine::{ShardCx, Task, TaskId};
 
 use super::TcpOptions;
+use super::conn::known_peer_address;
 use super::session::Session;
 use super::sys;
 use crate::monitor::{EventKind, event_value};
@@ -86,9 +87,14 @@ impl Listener {
         self.accept_armed = true;
     }
 
-    fn report(&self, kind: EventKind, value: u32) {
+    /// Reports an event of this listener; for an accepted connection `peer_of` is its
+    /// descriptor, whose peer address typed monitors get.
+    fn report(&self, kind: EventKind, value: u32, peer_of: Option<RawFd>) {
         tracing::debug!(endpoint = %self.endpoint, event = kind.name(), value, "ringmq: listener event");
-        self.options.events.emit(kind, value, &self.endpoint);
+        let detail = || (peer_of.and_then(known_peer_address), None);
+        self.options
+            .events
+            .emit_detailed(kind, value, &self.endpoint, detail);
     }
 
     /// The sessions this listener started (some may have ended).
@@ -105,7 +111,7 @@ impl Listener {
         self.done = true;
         self.closed.store(true, Ordering::Release);
         // The descriptor closes when the task is gone, right after this.
-        self.report(EventKind::Closed, event_value(self.fd.as_raw_fd()));
+        self.report(EventKind::Closed, event_value(self.fd.as_raw_fd()), None);
         if self.accept_armed {
             cx.cancel(me, OP_ACCEPT, OP_CANCEL);
         }
@@ -119,16 +125,7 @@ impl Listener {
             return;
         }
         let raw = fd.as_raw_fd();
-        tracing::debug!(endpoint = %self.endpoint, event = "ACCEPTED", "ringmq: listener event");
-        let peer = || {
-            (
-                Some(super::conn::peer_address(raw)).filter(|a| !a.is_empty()),
-                None,
-            )
-        };
-        self.options
-            .events
-            .emit_detailed(EventKind::Accepted, event_value(raw), &self.endpoint, peer);
+        self.report(EventKind::Accepted, event_value(raw), Some(raw));
         if sys::tune(fd.as_raw_fd(), &self.options.tuning).is_err() {
             return;
         }
@@ -165,7 +162,7 @@ impl Task for Listener {
         if self.done || c.result == -libc::ECANCELED {
             return;
         }
-        self.report(EventKind::AcceptFailed, event_value(c.result));
+        self.report(EventKind::AcceptFailed, event_value(c.result), None);
         // Out of descriptors or memory, or a connection reset before we took it: try again,
         // after a pause for resource errors.
         let pause = matches!(

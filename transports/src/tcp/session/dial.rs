@@ -235,13 +235,11 @@ impl Session {
         let Link::Connecting(io) = std::mem::replace(&mut self.link, Link::Down) else {
             unreachable!("a connect completes only while connecting");
         };
-        let peer = || (Some(io.peer_address()).filter(|a| !a.is_empty()), None);
-        tracing::debug!(endpoint = %self.endpoint, event = "CONNECTED", "ringmq: connection event");
-        self.options.events.emit_detailed(
+        self.report_about(
             EventKind::Connected,
             event_value(io.raw_fd()),
-            &self.endpoint,
-            peer,
+            Some(io.raw_fd()),
+            None,
         );
         self.establish(cx, io);
     }

@@ -21,7 +21,7 @@ mod output;
 mod properties;
 mod zap;
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{OwnedFd, RawFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -30,7 +30,7 @@ use ringmq_engine::task::Completion;
 use ringmq_engine::{ShardCx, ShardRef, Task, TaskId};
 
 use super::TcpOptions;
-use super::conn::{ConnIo, GENERATION_BITS, Op, untag};
+use super::conn::{ConnIo, GENERATION_BITS, Op, known_peer_address, untag};
 use crate::codec::Codec;
 use crate::flow::InputEnd;
 use crate::flow::{Flow, Input, Stage};
@@ -690,21 +690,27 @@ impl Session {
 
     /// As [`report`](Self::report), with the reason a connection ended.
     fn report_detailed(&self, kind: EventKind, value: u32, why: Option<&Failure>) {
+        self.report_about(kind, value, self.connection_fd(), why);
+    }
+
+    /// Reports an event about the connection on `fd` (its peer's address goes to typed
+    /// monitors, looked up only if one wants the event).
+    fn report_about(&self, kind: EventKind, value: u32, fd: Option<RawFd>, why: Option<&Failure>) {
         tracing::debug!(endpoint = %self.endpoint, event = kind.name(), value, "ringmq: connection event");
-        let detail = || (self.peer_address(), why.map(Failure::reason));
+        let detail = || (fd.and_then(known_peer_address), why.map(Failure::reason));
         self.options
             .events
             .emit_detailed(kind, value, &self.endpoint, detail);
     }
 
-    /// The peer's address, while there is a connection.
-    fn peer_address(&self) -> Option<String> {
+    /// The descriptor of the current connection, if there is one.
+    fn connection_fd(&self) -> Option<RawFd> {
         let io = match &self.link {
             Link::Connecting(io) | Link::Draining { io, .. } => io,
             Link::Handshaking(c) | Link::Up(c) | Link::Closing { conn: c, .. } => &c.io,
             Link::Down | Link::Resolving => return None,
         };
-        Some(io.peer_address()).filter(|a| !a.is_empty())
+        Some(io.raw_fd())
     }
 
     /// Stops a replaced connection and keeps it until none of its operations is in flight.
