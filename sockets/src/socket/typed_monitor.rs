@@ -51,6 +51,9 @@ impl QueueSink {
         let waker = {
             let mut queue = self.lock();
             match event {
+                // An event racing with the stop (delivered after the hook let go) stays
+                // out: MONITOR_STOPPED is the last.
+                Some(_) if queue.stopped => {}
                 Some(event) if queue.events.len() < TYPED_QUEUE => queue.events.push_back(event),
                 Some(_) => queue.dropped += 1,
                 None => {}
