@@ -173,24 +173,14 @@ fn run(
     let mut stats = ProxyStats::default();
     let mut paused = false;
     loop {
-        let (front_ready, back_ready, control_ready) = {
-            // While paused only the control socket is watched: messages wait where they are.
-            let moving = if paused {
-                PollEvents::NONE
-            } else {
-                PollEvents::POLLIN
-            };
-            let mut items = vec![PollItem::new(frontend, moving), PollItem::new(backend, moving)];
-            if let Some(c) = control.as_deref_mut() {
-                items.push(PollItem::new(c, PollEvents::POLLIN));
-            }
-            poll(&mut items, -1)?;
-            (
-                items[0].is_readable(),
-                items[1].is_readable(),
-                items.get(2).is_some_and(|i| i.is_readable()),
-            )
+        // While paused only the control socket is watched: messages wait where they are.
+        let moving = if paused {
+            PollEvents::NONE
+        } else {
+            PollEvents::POLLIN
         };
+        let (front_ready, back_ready, control_ready) =
+            wait(frontend, backend, control.as_deref_mut(), moving)?;
         if control_ready {
             let Some(c) = control.as_deref_mut() else {
                 unreachable!("only a control socket is polled third");
@@ -212,6 +202,34 @@ fn run(
             let size = forward(backend, frontend, &mut capture)?;
             stats.backend_in.add(size);
             stats.frontend_out.add(size);
+        }
+    }
+}
+
+/// Waits until the frontend or the backend has a message (polled for `moving`), or the
+/// control socket a command; returns which are ready. No allocation: this runs once per
+/// message moved.
+fn wait(
+    frontend: &mut Socket,
+    backend: &mut Socket,
+    control: Option<&mut Socket>,
+    moving: PollEvents,
+) -> Result<(bool, bool, bool)> {
+    let (front, back) = (PollItem::new(frontend, moving), PollItem::new(backend, moving));
+    match control {
+        Some(control) => {
+            let mut items = [front, back, PollItem::new(control, PollEvents::POLLIN)];
+            poll(&mut items, -1)?;
+            Ok((
+                items[0].is_readable(),
+                items[1].is_readable(),
+                items[2].is_readable(),
+            ))
+        }
+        None => {
+            let mut items = [front, back];
+            poll(&mut items, -1)?;
+            Ok((items[0].is_readable(), items[1].is_readable(), false))
         }
     }
 }
