@@ -47,7 +47,7 @@ pub fn open(m: &ArgMatches) -> CliResult<Prepared> {
     let mut socket = ctx.socket(kind)?;
     configure(&mut socket, m, kind)?;
     let monitor = if m.get_flag("monitor") {
-        Some(MonitorLines::start(&ctx, &mut socket, Sink::Stderr, None)?)
+        Some(MonitorLines::start(&mut socket, Sink::Stderr, None)?)
     } else {
         None
     };

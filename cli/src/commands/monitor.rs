@@ -17,7 +17,7 @@ pub fn run(m: &ArgMatches) -> CliResult {
     let kind = setup::socket_type(m.get_one::<String>("type").expect("has a default"))?;
     let mut socket = ctx.socket(kind)?;
     setup::configure(&mut socket, m, kind)?;
-    let lines = MonitorLines::start(&ctx, &mut socket, Sink::Stdout, count)?;
+    let lines = MonitorLines::start(&mut socket, Sink::Stdout, count)?;
     setup::attach(&mut socket, &all(m, "bind"), &all(m, "connect"))?;
     let deadline = timeout.map(|ms| Instant::now() + Duration::from_millis(ms.max(0) as u64));
     // The socket lives until `count` events are printed, or the timeout.
