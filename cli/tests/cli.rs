@@ -101,6 +101,14 @@ fn pyzmq(args: &[&str]) -> Running {
     Running::spawn(command)
 }
 
+/// The endpoint of a monitor line `event=LISTENING endpoint=ENDPOINT value=N`.
+fn listening_endpoint(line: &str) -> String {
+    line.strip_prefix("event=LISTENING endpoint=")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("not a LISTENING line: {line}"))
+        .to_owned()
+}
+
 /// Collects `n` stdout lines.
 fn lines(process: &Running, n: usize) -> Vec<String> {
     (0..n).map(|_| process.line()).collect()
@@ -198,11 +206,7 @@ fn curve_with_a_keygen_key_and_the_monitor_lines() {
         "--monitor",
     ]));
     let listening = recv.stderr_line();
-    let endpoint = listening
-        .strip_prefix("event=LISTENING endpoint=")
-        .and_then(|rest| rest.split(' ').next())
-        .unwrap_or_else(|| panic!("first monitor line: {listening}"))
-        .to_owned();
+    let endpoint = listening_endpoint(&listening);
     let descriptor = listening.rsplit_once(" value=").map(|(_, v)| v.parse::<u32>());
     assert!(matches!(descriptor, Some(Ok(_))), "{listening}");
     let peer = pyzmq(&["curve-push", &endpoint, public, "2"]);
@@ -269,11 +273,7 @@ fn monitor_prints_a_sockets_events_until_count() {
         "3",
     ]));
     let listening = monitor.line();
-    let endpoint = listening
-        .strip_prefix("event=LISTENING endpoint=")
-        .and_then(|rest| rest.split(' ').next())
-        .unwrap_or_else(|| panic!("{listening}"))
-        .to_owned();
+    let endpoint = listening_endpoint(&listening);
     let mut peer = pyzmq(&["connect-push", &endpoint, "1"]);
     assert_eq!(monitor.line().split(' ').next(), Some("event=ACCEPTED"));
     assert_eq!(
