@@ -32,7 +32,7 @@ pub use ringmq_sockets::{
     ALL_EVENTS, AsyncSocket, Attached, Authenticator, BRIEF_SPIN, Context, ContextBuilder, CurveKeyPair,
     CurvePublicKey, CurveSecretKey, Error, EventKind, Flags, Mechanism, MonitorEvent, MonitorStream, Msg,
     PollEvents, PollItem, Reason, Result, SharedSocket, Socket, SocketType, StatsSnapshot, TYPED_QUEUE,
-    curve_keypair, curve_public, poll, proxy, proxy_steerable,
+    Unsent, curve_keypair, curve_public, poll, proxy, proxy_single, proxy_steerable,
 };
 
 pub mod socket_types;

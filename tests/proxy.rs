@@ -1,14 +1,16 @@
 //! `proxy`: an XSUB/XPUB forwarder carries subscriptions up and messages down, copies every
 //! frame to the capture socket, and ends with ETERM when the context terminates; a
 //! ROUTER/DEALER proxy brokers requests to workers; a steerable proxy pauses, resumes,
-//! terminates and counts what it moved as its control socket says.
+//! terminates and counts what it moved as its control socket says; one socket as both
+//! ends echoes back out of itself; a capture socket that cannot send ends the proxy with
+//! its error, as libzmq's does.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
-use ringmq::{Flags, SocketType, proxy, proxy_steerable};
+use ringmq::{Flags, SocketType, proxy, proxy_single, proxy_steerable};
 
 #[test]
 fn a_forwarder_carries_subscriptions_and_messages_and_captures_them() {
@@ -167,4 +169,65 @@ fn a_steerable_proxy_pauses_resumes_counts_and_terminates() {
     steer.send("REBOOT", Flags::NONE).unwrap();
     steer.send("TERMINATE", Flags::NONE).unwrap();
     device.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_single_socket_proxy_echoes_to_each_sender_captures_and_obeys_its_control() {
+    let ctx = context();
+    let mut echo = ringmq_socket(&ctx, SocketType::Router);
+    echo.bind("tcp://127.0.0.1:*").unwrap();
+    let mut capture_sink = ringmq_socket(&ctx, SocketType::Pull);
+    capture_sink.bind("inproc://single-capture").unwrap();
+    let mut capture = ringmq_socket(&ctx, SocketType::Push);
+    capture.connect("inproc://single-capture").unwrap();
+    let mut control = ringmq_socket(&ctx, SocketType::Pair);
+    control.bind("inproc://single-steer").unwrap();
+    let endpoint = echo.last_endpoint();
+    let device = std::thread::spawn(move || proxy_single(&mut echo, Some(&mut capture), Some(&mut control)));
+    let mut steer = ringmq_socket(&ctx, SocketType::Pair);
+    steer.connect("inproc://single-steer").unwrap();
+
+    let mut clients: Vec<_> = (0..2)
+        .map(|_| {
+            let mut dealer = ringmq_socket(&ctx, SocketType::Dealer);
+            dealer.connect(&endpoint).unwrap();
+            dealer
+        })
+        .collect();
+    for (i, client) in clients.iter_mut().enumerate() {
+        client
+            .send_multipart([format!("hello {i}"), "tail".into()], Flags::NONE)
+            .unwrap();
+    }
+    for (i, client) in clients.iter_mut().enumerate() {
+        assert_eq!(
+            recv_parts(client),
+            [format!("hello {i}").into_bytes(), b"tail".to_vec()]
+        );
+    }
+    // The capture saw each message whole: [routing id, body, tail].
+    for _ in 0..2 {
+        let parts = recv_parts(&mut capture_sink);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[2], b"tail");
+    }
+    steer.send("TERMINATE", Flags::NONE).unwrap();
+    device.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_capture_socket_that_cannot_send_ends_the_proxy_with_its_error() {
+    let ctx = context();
+    let mut frontend = ringmq_socket(&ctx, SocketType::Pull);
+    frontend.bind("inproc://capture-fails-in").unwrap();
+    let mut backend = ringmq_socket(&ctx, SocketType::Push);
+    backend.bind("inproc://capture-fails-out").unwrap();
+    // A SUB cannot send: libzmq's proxy returns that send's error instead of going on.
+    let mut capture = ringmq_socket(&ctx, SocketType::Sub);
+    let device = std::thread::spawn(move || proxy(&mut frontend, &mut backend, Some(&mut capture)));
+    let mut producer = ringmq_socket(&ctx, SocketType::Push);
+    producer.connect("inproc://capture-fails-in").unwrap();
+    producer.send("copied first", Flags::NONE).unwrap();
+    let ended = device.join().unwrap().unwrap_err();
+    assert_eq!(ended.errno(), libc::ENOTSUP);
 }

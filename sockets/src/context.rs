@@ -359,6 +359,24 @@ impl Context {
         Ok(SharedSocket::new(self.socket(socket_type)?))
     }
 
+    /// Shuts the context down like `zmq_ctx_shutdown`: blocking calls on its sockets return
+    /// ETERM at once, as do new calls and new sockets, without waiting for anything; a
+    /// later [`term`](Self::term) still waits for the sockets to be closed.
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, Error, Flags, SocketType};
+    /// let ctx = Context::new()?;
+    /// let mut pull = ctx.socket(SocketType::Pull)?;
+    /// ctx.shutdown();
+    /// assert!(matches!(pull.recv(Flags::NONE), Err(Error::Terminated)));
+    /// drop(pull);
+    /// ctx.term()?;
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.inner.home.begin_termination();
+    }
+
     /// Terminates the context like `zmq_ctx_term`: blocking calls on its sockets return
     /// ETERM at once (as do new calls), then this waits until every socket is closed
     /// (dropped) and every message queued before closing was sent or its LINGER expired.

@@ -27,7 +27,7 @@ pub use auth::Authenticator;
 pub use context::{Attached, BRIEF_SPIN, Context, ContextBuilder};
 pub use flags::Flags;
 pub use poll::{PollEvents, PollItem, poll};
-pub use proxy::{proxy, proxy_steerable};
+pub use proxy::{proxy, proxy_single, proxy_steerable};
 pub use ringmq_transports::monitor::{ALL_EVENTS, EventKind, MonitorEvent, Reason};
 pub use ringmq_transports::security::{
     CurveKeyPair, CurvePublicKey, CurveSecretKey, Mechanism, curve_keypair, curve_public,
@@ -35,7 +35,7 @@ pub use ringmq_transports::security::{
 pub use ringmq_transports::stats::StatsSnapshot;
 pub use ringmq_transports::{Error, Msg, Result, SocketType};
 pub use shared::SharedSocket;
-pub use socket::{MonitorStream, Socket, TYPED_QUEUE};
+pub use socket::{MonitorStream, Socket, TYPED_QUEUE, Unsent};
 
 /// Internals the criterion benches in `benches/` measure directly (the subscription
 /// matcher); not part of the API and not covered by semver.

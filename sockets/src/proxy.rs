@@ -55,21 +55,23 @@ impl ProxyStats {
 
 /// Moves one whole message from `from` to `to`, copying its frames to `capture`; returns
 /// its size in octets (a multipart message counts once, as libzmq 4.3's proxy counts it).
-fn forward(from: &mut Socket, to: &mut Socket, capture: &mut Option<&mut Socket>) -> Result<u64> {
+/// (`to` `None`: back out of `from` itself).
+fn forward(from: &mut Socket, mut to: Option<&mut Socket>, capture: &mut Option<&mut Socket>) -> Result<u64> {
     let mut size = 0u64;
     loop {
         let frame = from.recv(Flags::NONE)?;
         let more = frame.more();
         size += frame.len() as u64;
         if let Some(c) = capture.as_deref_mut() {
-            // Like libzmq, a capture socket that cannot take the copy does not stop the proxy.
-            let flags = if more {
-                Flags::SNDMORE | Flags::DONTWAIT
-            } else {
-                Flags::DONTWAIT
-            };
-            let _ = c.send(frame.clone(), flags);
+            // As libzmq's proxy does, the copy is sent like any message: a capture socket
+            // with no peer to take it (a PUSH not yet connected) holds the proxy back, and
+            // one that fails (its SNDTIMEO passed) ends it with that error.
+            c.send(frame.clone(), if more { Flags::SNDMORE } else { Flags::NONE })?;
         }
+        let to = match to.as_deref_mut() {
+            Some(to) => to,
+            None => &mut *from,
+        };
         to.send(frame, if more { Flags::SNDMORE } else { Flags::NONE })?;
         if !more {
             return Ok(size);
@@ -91,7 +93,36 @@ fn forward(from: &mut Socket, to: &mut Socket, capture: &mut Option<&mut Socket>
 /// # Ok::<(), ringmq_sockets::Error>(())
 /// ```
 pub fn proxy(frontend: &mut Socket, backend: &mut Socket, capture: Option<&mut Socket>) -> Result<()> {
-    run(frontend, backend, capture, None)
+    run(frontend, Some(backend), capture, None)
+}
+
+/// `zmq_proxy(socket, socket, capture)`: one socket as both ends, every message it
+/// receives sent back out of it (a ROUTER replying to whoever sent, a PAIR or DEALER
+/// echoing), copied to `capture`; with a `control` socket it obeys PAUSE, RESUME,
+/// TERMINATE and STATISTICS as [`proxy_steerable`] does. Runs until the context terminates
+/// (ETERM) or TERMINATE.
+///
+/// ```
+/// use ringmq_sockets::{Context, Flags, SocketType, proxy_single};
+/// let ctx = Context::new()?;
+/// let mut echo = ctx.socket(SocketType::Router)?;
+/// echo.bind("inproc://echo")?;
+/// let device = std::thread::spawn(move || proxy_single(&mut echo, None, None));
+/// let mut client = ctx.socket(SocketType::Dealer)?;
+/// client.connect("inproc://echo")?;
+/// client.send("ping", Flags::NONE)?;
+/// assert_eq!(client.recv(Flags::NONE)?, "ping");
+/// drop(client);
+/// drop(ctx);
+/// assert!(device.join().unwrap().is_err()); // ETERM
+/// # Ok::<(), ringmq_sockets::Error>(())
+/// ```
+pub fn proxy_single(
+    socket: &mut Socket,
+    capture: Option<&mut Socket>,
+    control: Option<&mut Socket>,
+) -> Result<()> {
+    run(socket, None, capture, control)
 }
 
 /// A control command, as libzmq's proxy reads one.
@@ -161,12 +192,13 @@ pub fn proxy_steerable(
     capture: Option<&mut Socket>,
     control: &mut Socket,
 ) -> Result<()> {
-    run(frontend, backend, capture, Some(control))
+    run(frontend, Some(backend), capture, Some(control))
 }
 
+/// The proxy loop; `backend` `None` is the frontend proxying to itself.
 fn run(
     frontend: &mut Socket,
-    backend: &mut Socket,
+    mut backend: Option<&mut Socket>,
     mut capture: Option<&mut Socket>,
     mut control: Option<&mut Socket>,
 ) -> Result<()> {
@@ -180,7 +212,7 @@ fn run(
             PollEvents::POLLIN
         };
         let (front_ready, back_ready, control_ready) =
-            wait(frontend, backend, control.as_deref_mut(), moving)?;
+            wait(frontend, backend.as_deref_mut(), control.as_deref_mut(), moving)?;
         if control_ready {
             let Some(c) = control.as_deref_mut() else {
                 unreachable!("only a control socket is polled third");
@@ -194,12 +226,12 @@ fn run(
             continue;
         }
         if front_ready && !paused {
-            let size = forward(frontend, backend, &mut capture)?;
+            let size = forward(frontend, backend.as_deref_mut(), &mut capture)?;
             stats.frontend_in.add(size);
             stats.backend_out.add(size);
         }
-        if back_ready && !paused {
-            let size = forward(backend, frontend, &mut capture)?;
+        if let Some(backend) = backend.as_deref_mut().filter(|_| back_ready && !paused) {
+            let size = forward(backend, Some(&mut *frontend), &mut capture)?;
             stats.backend_in.add(size);
             stats.frontend_out.add(size);
         }
@@ -211,11 +243,26 @@ fn run(
 /// message moved.
 fn wait(
     frontend: &mut Socket,
-    backend: &mut Socket,
+    backend: Option<&mut Socket>,
     control: Option<&mut Socket>,
     moving: PollEvents,
 ) -> Result<(bool, bool, bool)> {
-    let (front, back) = (PollItem::new(frontend, moving), PollItem::new(backend, moving));
+    let front = PollItem::new(frontend, moving);
+    let Some(backend) = backend else {
+        return match control {
+            Some(control) => {
+                let mut items = [front, PollItem::new(control, PollEvents::POLLIN)];
+                poll(&mut items, -1)?;
+                Ok((items[0].is_readable(), false, items[1].is_readable()))
+            }
+            None => {
+                let mut items = [front];
+                poll(&mut items, -1)?;
+                Ok((items[0].is_readable(), false, false))
+            }
+        };
+    };
+    let back = PollItem::new(backend, moving);
     match control {
         Some(control) => {
             let mut items = [front, back, PollItem::new(control, PollEvents::POLLIN)];

@@ -35,6 +35,16 @@ mod options_api;
 mod security_api;
 mod typed_monitor;
 
+/// A frame [`Socket::send_or_hand_back`] did not queue, and why.
+#[derive(Debug)]
+pub struct Unsent {
+    /// Why the frame was not sent.
+    pub error: Error,
+    /// The frame itself, unless the socket type consumed it (see
+    /// [`Socket::send_or_hand_back`]).
+    pub msg: Option<Msg>,
+}
+
 /// A ZeroMQ socket. Create one with [`Context::socket`](crate::Context::socket); dropping it
 /// closes it (messages already sent keep going for up to LINGER).
 ///
@@ -498,6 +508,26 @@ impl Socket {
         self.send_frame(msg, flags.contains(Flags::DONTWAIT))
     }
 
+    /// Like [`send`](Self::send), but a frame that was not queued comes back with the error
+    /// when it still exists, as libzmq's `zmq_msg_send` leaves the caller's message intact:
+    /// after EAGAIN (would block, or SNDTIMEO passed) and ETERM it does; after an error of
+    /// the socket type (EFSM, EHOSTUNREACH) the frame was consumed and `msg` is `None`.
+    ///
+    /// ```
+    /// use ringmq_sockets::{Context, Error, Flags, SocketType};
+    /// let ctx = Context::new()?;
+    /// let mut push = ctx.socket(SocketType::Push)?;
+    /// let unsent = push.send_or_hand_back("kept".into(), Flags::DONTWAIT).unwrap_err();
+    /// assert!(matches!(unsent.error, Error::Again));
+    /// assert_eq!(unsent.msg.unwrap(), "kept");
+    /// # Ok::<(), ringmq_sockets::Error>(())
+    /// ```
+    pub fn send_or_hand_back(&mut self, msg: Msg, flags: Flags) -> std::result::Result<(), Unsent> {
+        let msg = msg.with_more(flags.contains(Flags::SNDMORE));
+        self.send_frame_or_hand_back(msg, flags.contains(Flags::DONTWAIT))
+            .map_err(|(error, msg)| Unsent { error, msg })
+    }
+
     /// Sends a whole message, one frame per item.
     pub fn send_multipart<I, T>(&mut self, frames: I, flags: Flags) -> Result<()>
     where
@@ -518,8 +548,19 @@ impl Socket {
         Ok(())
     }
 
-    fn send_frame(&mut self, mut msg: Msg, dontwait: bool) -> Result<()> {
-        self.check_term()?;
+    fn send_frame(&mut self, msg: Msg, dontwait: bool) -> Result<()> {
+        self.send_frame_or_hand_back(msg, dontwait)
+            .map_err(|(error, _)| error)
+    }
+
+    fn send_frame_or_hand_back(
+        &mut self,
+        mut msg: Msg,
+        dontwait: bool,
+    ) -> std::result::Result<(), (Error, Option<Msg>)> {
+        if let Err(e) = self.check_term() {
+            return Err((e, Some(msg)));
+        }
         let mut deadline = None;
         loop {
             self.process_events();
@@ -536,15 +577,17 @@ impl Socket {
                     }
                     return Ok(());
                 }
-                Err(SendError::Fail(e)) => return Err(e),
+                Err(SendError::Fail(e)) => return Err((e, None)),
                 Err(SendError::WouldBlock(back)) => {
                     msg = back;
                     if dontwait || self.options.sndtimeo == 0 {
-                        return Err(Error::Again);
+                        return Err((Error::Again, Some(msg)));
                     }
                     let at = *deadline.get_or_insert_with(|| deadline_after(self.options.sndtimeo));
-                    if !self.wait(at)? {
-                        return Err(Error::Again);
+                    match self.wait(at) {
+                        Ok(true) => {}
+                        Ok(false) => return Err((Error::Again, Some(msg))),
+                        Err(e) => return Err((e, Some(msg))),
                     }
                 }
             }
