@@ -33,7 +33,10 @@ pub const ZMQ_MSG_T_SIZE: usize = 64;
 #[allow(non_camel_case_types)]
 #[derive(Debug)]
 pub struct zmq_msg_t {
-    _opaque: [u8; ZMQ_MSG_T_SIZE],
+    // Not `[u8; N]`: a typed copy of plain bytes would drop the provenance of the pointers
+    // stored in a message, where C's memcpy keeps it, so Rust code moving a message by
+    // value could no longer use its body. MaybeUninit octets are copied as they are.
+    _opaque: [std::mem::MaybeUninit<u8>; ZMQ_MSG_T_SIZE],
 }
 
 /// The free callback of `zmq_msg_init_data`.
@@ -64,7 +67,8 @@ pub(crate) struct Held {
     pub msg: Msg,
     /// RADIO/DISH group, NUL-terminated for `zmq_msg_group`.
     pub group: Option<CString>,
-    /// Values `zmq_msg_gets` returned: valid until the message is closed, as libzmq's.
+    /// Values `zmq_msg_gets` returned: valid until the message is closed, as libzmq's;
+    /// one per distinct value, so at most as many as the connection has properties.
     property_strings: Vec<CString>,
     /// The caller's `zmq_msg_init_data` buffer when `msg` holds a copy of it (small bodies
     /// are inline): kept, with every `zmq_msg_copy`, so that its free function runs only
@@ -172,16 +176,14 @@ impl MsgRepr {
     }
 
     fn held(held: Held, routing_id: u32, flags: u8) -> Self {
-        Self {
-            body: Body {
-                held: ManuallyDrop::new(Box::new(held)),
-            },
-            routing_id,
-            inline_len: 0,
-            flags,
-            tag: TAG_HELD,
-            _reserved: 0,
-        }
+        // Each form is written over `empty`'s zeroed body, so all 64 octets of a message
+        // are initialised whatever the form (a Rust caller may read them as plain bytes).
+        let mut repr = Self::empty();
+        repr.body.held = ManuallyDrop::new(Box::new(held));
+        repr.routing_id = routing_id;
+        repr.flags = flags;
+        repr.tag = TAG_HELD;
+        repr
     }
 
     /// A received (or handed back) frame: inline when nothing but its body matters and it
@@ -349,6 +351,22 @@ pub(crate) unsafe fn repr<'a>(msg: *mut zmq_msg_t) -> CResult<&'a mut MsgRepr> {
     Ok(repr)
 }
 
+/// As [`repr`], read only: for the calls libzmq declares on a `const zmq_msg_t *`.
+///
+/// # Safety
+/// `msg` is NULL or points at a `zmq_msg_t` the caller owns.
+unsafe fn repr_ref<'a>(msg: *const zmq_msg_t) -> CResult<&'a MsgRepr> {
+    if msg.is_null() {
+        return Err(libc::EFAULT);
+    }
+    // SAFETY: as in `uninit_repr`, shared instead of unique.
+    let repr = unsafe { &*msg.cast::<MsgRepr>() };
+    if !repr.is_valid() {
+        return Err(libc::EFAULT);
+    }
+    Ok(repr)
+}
+
 /// As [`repr`], without checking that the message was initialised (for the init calls).
 ///
 /// # Safety
@@ -405,12 +423,10 @@ pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> 
             vec.try_reserve_exact(size).map_err(|_| libc::ENOMEM)?;
             vec.resize(size, 0);
             let mut vec = ManuallyDrop::new(vec);
-            repr.body = Body {
-                vec: VecParts {
-                    ptr: vec.as_mut_ptr(),
-                    len: vec.len(),
-                    cap: vec.capacity(),
-                },
+            repr.body.vec = VecParts {
+                ptr: vec.as_mut_ptr(),
+                len: vec.len(),
+                cap: vec.capacity(),
             };
             repr.tag = TAG_VEC;
         }
@@ -468,13 +484,11 @@ pub unsafe extern "C" fn zmq_msg_init_data(
             return Err(libc::EFAULT);
         }
         let mut repr = MsgRepr::empty();
-        repr.body = Body {
-            foreign: ForeignParts {
-                data: data.cast(),
-                len: size,
-                free: ffn,
-                hint,
-            },
+        repr.body.foreign = ForeignParts {
+            data: data.cast(),
+            len: size,
+            free: ffn,
+            hint,
         };
         repr.tag = TAG_FOREIGN;
         // SAFETY: checked non-null; the caller owns it.
@@ -580,7 +594,7 @@ pub unsafe extern "C" fn zmq_msg_data(msg: *mut zmq_msg_t) -> *mut c_void {
 pub unsafe extern "C" fn zmq_msg_size(msg: *const zmq_msg_t) -> usize {
     call(0, || {
         // SAFETY: the caller's contract; read only.
-        Ok(unsafe { repr(msg.cast_mut()) }?.bytes().len())
+        Ok(unsafe { repr_ref(msg) }?.bytes().len())
     })
 }
 
@@ -592,7 +606,7 @@ pub unsafe extern "C" fn zmq_msg_size(msg: *const zmq_msg_t) -> usize {
 pub unsafe extern "C" fn zmq_msg_more(msg: *const zmq_msg_t) -> i32 {
     call(0, || {
         // SAFETY: the caller's contract; read only.
-        Ok(i32::from(unsafe { repr(msg.cast_mut()) }?.more()))
+        Ok(i32::from(unsafe { repr_ref(msg) }?.more()))
     })
 }
 
@@ -605,7 +619,7 @@ pub unsafe extern "C" fn zmq_msg_more(msg: *const zmq_msg_t) -> i32 {
 pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: i32) -> i32 {
     call(-1, || {
         // SAFETY: the caller's contract; read only.
-        let repr = unsafe { repr(msg.cast_mut()) }?;
+        let repr = unsafe { repr_ref(msg) }?;
         match property {
             ZMQ_MORE => Ok(i32::from(repr.more())),
             ZMQ_SRCFD => Ok(-1),
@@ -647,6 +661,11 @@ pub unsafe extern "C" fn zmq_msg_gets(msg: *const zmq_msg_t, property: *const c_
         let held = repr.held_mut().ok_or(libc::EINVAL)?;
         let value = held.msg.property(name).ok_or(libc::EINVAL)?;
         let value = CString::new(value).map_err(|_| libc::EINVAL)?;
+        // Asking again hands out the string kept the first time, so a caller reading the
+        // same property in a loop does not grow the message.
+        if let Some(kept) = held.property_strings.iter().find(|kept| **kept == value) {
+            return Ok(kept.as_ptr());
+        }
         held.property_strings.push(value);
         Ok(held.property_strings.last().expect("pushed").as_ptr())
     })
@@ -716,3 +735,6 @@ pub unsafe extern "C" fn zmq_msg_set_group(msg: *mut zmq_msg_t, group: *const c_
         Ok(0)
     })
 }
+
+#[cfg(test)]
+mod tests;
