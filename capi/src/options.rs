@@ -229,6 +229,14 @@ fn set(handle: &SocketHandle, option: i32, value: Value<'_>) -> CResult<()> {
         let v = value.int()?;
         handle.with(|s| f(s, v)).map_err(errno_of)
     };
+    let text = |f: fn(&mut Socket, &str) -> ringmq::Result<()>| -> CResult<()> {
+        let v = value.text()?;
+        handle.with(|s| f(s, v)).map_err(errno_of)
+    };
+    let key = |f: fn(&mut Socket, &[u8]) -> ringmq::Result<()>| -> CResult<()> {
+        let v = value.key()?;
+        handle.with(|s| f(s, v)).map_err(errno_of)
+    };
     match option {
         ZMQ_AFFINITY => {
             let v = value.int64()?;
@@ -270,35 +278,17 @@ fn set(handle: &SocketHandle, option: i32, value: Value<'_>) -> CResult<()> {
         ZMQ_XPUB_VERBOSE => on(Socket::set_xpub_verbose),
         ZMQ_IPV6 => on(Socket::set_ipv6),
         ZMQ_PLAIN_SERVER => on(Socket::set_plain_server),
-        ZMQ_PLAIN_USERNAME => {
-            let v = value.text()?;
-            handle.with(|s| s.set_plain_username(v)).map_err(errno_of)
-        }
-        ZMQ_PLAIN_PASSWORD => {
-            let v = value.text()?;
-            handle.with(|s| s.set_plain_password(v)).map_err(errno_of)
-        }
+        ZMQ_PLAIN_USERNAME => text(Socket::set_plain_username),
+        ZMQ_PLAIN_PASSWORD => text(Socket::set_plain_password),
         ZMQ_CURVE_SERVER => on(Socket::set_curve_server),
-        ZMQ_CURVE_PUBLICKEY => {
-            let key = value.key()?;
-            handle.with(|s| s.set_curve_publickey(key)).map_err(errno_of)
-        }
-        ZMQ_CURVE_SECRETKEY => {
-            let key = value.key()?;
-            handle.with(|s| s.set_curve_secretkey(key)).map_err(errno_of)
-        }
-        ZMQ_CURVE_SERVERKEY => {
-            let key = value.key()?;
-            handle.with(|s| s.set_curve_serverkey(key)).map_err(errno_of)
-        }
+        ZMQ_CURVE_PUBLICKEY => key(Socket::set_curve_publickey),
+        ZMQ_CURVE_SECRETKEY => key(Socket::set_curve_secretkey),
+        ZMQ_CURVE_SERVERKEY => key(Socket::set_curve_serverkey),
         ZMQ_PROBE_ROUTER => on(Socket::set_probe_router),
         ZMQ_REQ_CORRELATE => on(Socket::set_req_correlate),
         ZMQ_REQ_RELAXED => on(Socket::set_req_relaxed),
         ZMQ_CONFLATE => on(Socket::set_conflate),
-        ZMQ_ZAP_DOMAIN => {
-            let v = value.text()?;
-            handle.with(|s| s.set_zap_domain(v)).map_err(errno_of)
-        }
+        ZMQ_ZAP_DOMAIN => text(Socket::set_zap_domain),
         ZMQ_ROUTER_HANDOVER => on(Socket::set_router_handover),
         ZMQ_TOS => only_default(&value, 0),
         ZMQ_CONNECT_ROUTING_ID => handle
